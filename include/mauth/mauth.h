@@ -1,0 +1,11 @@
+/*
+ * mauth/mauth.h - umbrella header of libmauth.
+ */
+#ifndef MAUTH_MAUTH_H
+#define MAUTH_MAUTH_H
+
+#include "common.h"
+#include "dns.h"
+#include "spf.h"
+
+#endif /* MAUTH_MAUTH_H */
