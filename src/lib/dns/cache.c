@@ -218,8 +218,6 @@ dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
 			copy->rr[i].ttl -= (uint32_t)elapsed;
 		else
 			copy->rr[i].ttl = 0;
-		if (copy->rr[i].ttl > left)
-			copy->rr[i].ttl = (uint32_t)left;
 	}
 	return copy;
 }
@@ -232,6 +230,7 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	struct centry *e, **link;
 	struct mauth_dns_answer *copy;
 	uint32_t h = key_hash(name, type), ttl;
+	size_t i;
 
 	/* RFC 2308 7.1: SERVFAIL and friends are not cached here. */
 	if (ans->rcode != MAUTH_RCODE_NOERROR &&
@@ -243,6 +242,10 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	if ((copy = dns_answer_dup(ans)) == NULL)
 		return;
 	copy->from_cache = false;
+	/* no record claims to live longer than the cache keeps it */
+	for (i = 0; i < copy->nrr; i++)
+		if (copy->rr[i].ttl > c->max_ttl)
+			copy->rr[i].ttl = c->max_ttl;
 
 	pthread_mutex_lock(&c->mu);
 	if ((e = find(c, name, type, h, &link)) != NULL) {
