@@ -1,0 +1,55 @@
+/*
+ * spf.c - SPF result names and request defaults (RFC 7208 2.6, 4.6.4).
+ */
+#include <string.h>
+
+#include "mauth/spf.h"
+#include "util/str.h"
+
+static const char *const result_names[] = {
+	[MAUTH_SPF_NONE] = "none",
+	[MAUTH_SPF_NEUTRAL] = "neutral",
+	[MAUTH_SPF_PASS] = "pass",
+	[MAUTH_SPF_FAIL] = "fail",
+	[MAUTH_SPF_SOFTFAIL] = "softfail",
+	[MAUTH_SPF_TEMPERROR] = "temperror",
+	[MAUTH_SPF_PERMERROR] = "permerror"
+};
+
+/* mauth_spf_result_str - RFC 7208 2.6 result name */
+const char *
+mauth_spf_result_str(int result)
+{
+	if (result < 0 || (size_t)result >=
+	    sizeof(result_names) / sizeof(result_names[0]))
+		return "unknown";
+	return result_names[result];
+}
+
+int
+mauth_spf_result_from_str(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
+		if (str_casecmp(s, result_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* mauth_spf_request_init - RFC 7208 4.6.4 defaults */
+void
+mauth_spf_request_init(struct mauth_spf_request *req)
+{
+	if (req == NULL)
+		return;
+	memset(req, 0, sizeof(*req));
+	req->identity = MAUTH_SPF_ID_MAILFROM;
+	req->receiver = "unknown";
+	req->max_lookups = 10;
+	req->max_void_lookups = 2;
+	req->max_names = 10;
+	req->max_queries = 100;
+}
