@@ -141,8 +141,12 @@ buf_take(struct buf *b)
 
 	if (b->err)
 		return NULL;
-	if (b->data == NULL && !buf_reserve(b, 0))
-		return NULL;
+	if (b->data == NULL) {
+		/* nothing appended yet: hand out an empty string, not raw memory */
+		if (!buf_reserve(b, 0))
+			return NULL;
+		b->data[0] = '\0';
+	}
 	p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;
