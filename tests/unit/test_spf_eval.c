@@ -268,6 +268,10 @@ static const struct ecase ecases[] = {
 	    MAUTH_SPF_FAIL, "matched -all in exp.test",
 	    "192.0.2.5 may not send for Joe.User@exp.test (exp.test, "
 	    "rcv.example, 192.0.2.5, in-addr, Joe.User)", 0, 0 },
+	{ "control char in local-part", "192.0.2.5", "Jo\x01" "e@exp.test",
+	    "h.test", MF, MAUTH_SPF_FAIL, NULL,
+	    "192.0.2.5 may not send for Jo?e@exp.test (exp.test, "
+	    "rcv.example, 192.0.2.5, in-addr, Jo%01e)", 0, 0 },
 	{ "exp missing: default", "192.0.2.5", "a@expnone.test", "h.test", MF,
 	    MAUTH_SPF_FAIL, NULL,
 	    "192.0.2.5 is not allowed to send mail for expnone.test (SPF fail)",

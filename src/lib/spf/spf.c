@@ -26,6 +26,7 @@ mauth_spf_result_str(int result)
 	return result_names[result];
 }
 
+/* mauth_spf_result_from_str - the result named s (case-insensitive), or -1 */
 int
 mauth_spf_result_from_str(const char *s)
 {

@@ -144,8 +144,22 @@ name_in_domain(const char *name, const char *dom)
 	return nl == dl || name[nl - dl - 1] == '.';
 }
 
+/*
+ * printable - replace bytes outside 0x20..0x7e: macros such as %{l} can put
+ * control bytes from the request into an explanation (RFC 7208 6.2 wants
+ * printable ASCII).
+ */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
 /* ---- tree --------------------------------------------------------------- */
 
+/* node_free - free a node, its queries and its subtree */
 static void
 node_free(struct spf_node *n)
 {
@@ -503,6 +517,7 @@ get_p(void *arg, const char **out)
 
 /* ---- macros ------------------------------------------------------------- */
 
+/* macro_ctx - the RFC 7208 7.2 macro values for <domain> */
 static void
 macro_ctx(struct spf_ctx *c, const char *domain, struct spf_macro_ctx *m)
 {
@@ -823,6 +838,8 @@ default_explanation(struct spf_ctx *c, const char *domain)
 	buf_free(&b);
 	if (p == NULL)
 		c->nomem = true;
+	else
+		printable(p);
 	return p;
 }
 
@@ -891,6 +908,8 @@ explanation(struct spf_ctx *c, const struct spf_record *rec,
 	p = buf_take(&b);
 	if (p == NULL)
 		c->nomem = true;
+	else
+		printable(p);
 	goto done;
 fallback:
 	p = default_explanation(c, domain);
@@ -1103,6 +1122,7 @@ out:
 
 /* ---- public API --------------------------------------------------------- */
 
+/* errf - printf a one-line reason into the caller's errbuf (may be NULL) */
 static void __attribute__((format(printf, 3, 4)))
 errf(char *errbuf, size_t errlen, const char *fmt, ...)
 {
@@ -1220,6 +1240,8 @@ mauth_spf_check(struct mauth_resolver *r, const struct mauth_spf_request *req,
 	c.max_lookups = req->max_lookups ? req->max_lookups : 10;
 	c.max_void = req->max_void_lookups ? req->max_void_lookups : 2;
 	c.max_names = req->max_names ? req->max_names : 10;
+	if (c.max_names > SPF_MAX_NAMES)
+		c.max_names = SPF_MAX_NAMES;
 	c.tree = req->record_tree;
 	mauth_dns_budget_init(&ev->budget, req->max_queries);
 
@@ -1329,6 +1351,7 @@ fail:
 	return status;
 }
 
+/* mauth_spf_eval_free - free an evaluation and its tree; NULL is a no-op */
 void
 mauth_spf_eval_free(struct mauth_spf_eval *ev)
 {
@@ -1342,6 +1365,7 @@ mauth_spf_eval_free(struct mauth_spf_eval *ev)
 	free(ev);
 }
 
+/* accessors: see mauth/spf.h */
 int
 mauth_spf_eval_result(const struct mauth_spf_eval *ev)
 {

@@ -19,6 +19,7 @@
 #define SPF_MAX_EXPAND		8192	/* macro expansion output */
 #define SPF_MAX_DOMAIN		253	/* RFC 7208 7.3: truncate to this */
 #define SPF_MAX_DEPTH		32	/* nested check_host() calls */
+#define SPF_MAX_NAMES		1000	/* ceiling on a configured MX/PTR name limit */
 #define SPF_ERRLEN		256
 
 /* Kinds of terms (RFC 7208 4.6.1, 5, 6). */

@@ -23,6 +23,7 @@
 
 #define SPF_MACRO_MAX_PARTS	1000	/* a larger DIGIT means "all parts" */
 
+/* seterr - printf a reason into err (may be NULL) */
 static void __attribute__((format(printf, 3, 4)))
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -35,6 +36,7 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* is_delim - RFC 7208 7.1 delimiter */
 static bool
 is_delim(char c)
 {

@@ -29,6 +29,7 @@ static const struct {
 	{ "exists", SPF_EXISTS }
 };
 
+/* spf_kind_str - the name of a term kind */
 const char *
 spf_kind_str(int kind)
 {
@@ -79,6 +80,7 @@ shown(const char *s, size_t len, char *tmp, size_t tmplen)
 	return tmp;
 }
 
+/* ABNF core rules, ASCII only */
 static bool
 is_alpha(char c)
 {
@@ -544,6 +546,7 @@ spf_parse(const char *s, size_t len, struct spf_record *rec, char *err,
 	return 0;
 }
 
+/* spf_record_free - free the terms of a parsed record */
 void
 spf_record_free(struct spf_record *rec)
 {
