@@ -49,6 +49,7 @@
 #define MAX_NAMES	10000			/* owner names of one file */
 #define MAX_ITEMS	1000			/* items of one line */
 #define MAX_FILTER	64
+#define MAX_DIVERGE	64
 #define RECEIVER	"localdomain.org"
 #define DEFAULT_IP	"127.0.0.1"
 
@@ -78,8 +79,23 @@ struct store {
 	size_t		 nnames;
 };
 
+/*
+ * A documented divergence: a check where mauth follows RFC 7208 and the
+ * upstream expectation does not.  The check is still run and must give
+ * mauth's expected result; the entry must be used (no stale entries).
+ */
+struct diverge {
+	char		 id[128];
+	int		 result;
+	char		 reason[512];
+	bool		 used;
+};
+
 struct run {
 	bool		 verbose;
+	struct diverge	 div[MAX_DIVERGE];
+	size_t		 ndiv;
+	unsigned	 diverged;
 	bool		 dump_dns;
 	const char	*filter[MAX_FILTER];
 	bool		 filter_seen[MAX_FILTER];
@@ -585,6 +601,62 @@ selected(struct run *run, const char *file, const char *id)
 	return any;
 }
 
+/* find_diverge - the divergence entry for a check id, or NULL */
+static struct diverge *
+find_diverge(struct run *run, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < run->ndiv; i++)
+		if (strcmp(run->div[i].id, id) == 0)
+			return &run->div[i];
+	return NULL;
+}
+
+/*
+ * load_diverge - read "ID<TAB>RESULT<TAB>REASON" lines ('#' comments).
+ * Returns false (with a message) on any malformed line.
+ */
+static bool
+load_diverge(struct run *run, const char *path)
+{
+	char line[1024], *t1, *t2, *nl;
+	struct diverge *d;
+	size_t lineno = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "spf_stalwart: cannot open %s\n", path);
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		t1 = strchr(line, '\t');
+		t2 = t1 != NULL ? strchr(t1 + 1, '\t') : NULL;
+		if (t2 == NULL || run->ndiv >= MAX_DIVERGE)
+			goto bad;
+		*t1 = *t2 = '\0';
+		d = &run->div[run->ndiv];
+		if (!copy_to(d->id, sizeof(d->id), line, strlen(line)) ||
+		    (d->result = mauth_spf_result_from_str(t1 + 1)) < 0 ||
+		    !copy_to(d->reason, sizeof(d->reason), t2 + 1,
+		    strlen(t2 + 1)) || d->reason[0] == '\0')
+			goto bad;
+		run->ndiv++;
+	}
+	fclose(f);
+	return true;
+bad:
+	fprintf(stderr, "spf_stalwart: %s:%zu: want ID<TAB>RESULT<TAB>REASON\n",
+	    path, lineno);
+	fclose(f);
+	return false;
+}
+
 /* run_expect - "expect: RESULT [EXPLANATION]" */
 static void
 run_expect(struct run *run, struct mauth_resolver *r, const struct state *s,
@@ -595,7 +667,8 @@ run_expect(struct run *run, struct mauth_resolver *r, const struct state *s,
 	const char *sp, *wexp = NULL;
 	size_t wlen, wexplen = 0;
 	const char *stage = "HELO";
-	int wres, res;
+	struct diverge *dv;
+	int wres, res, upstream = -1;
 	bool ok;
 
 	snprintf(id, sizeof(id), "%s:%zu", file, lineno);
@@ -613,6 +686,14 @@ run_expect(struct run *run, struct mauth_resolver *r, const struct state *s,
 		printf("FAIL %s (%s): unknown expected result\n", id, s->name);
 		(*failed)++;
 		return;
+	}
+
+	dv = find_diverge(run, id);
+	if (dv != NULL) {
+		dv->used = true;
+		upstream = wres;
+		wres = dv->result;
+		wexplen = 0;
 	}
 
 	/* Stalwart's verify_spf: HELO first, MAIL FROM only after a pass */
@@ -637,6 +718,12 @@ run_expect(struct run *run, struct mauth_resolver *r, const struct state *s,
 		(*passed)++;
 	else
 		(*failed)++;
+	if (ok && dv != NULL) {
+		run->diverged++;
+		printf("DIVERGE %s: upstream wants %s, mauth gives %s: %s\n",
+		    id, mauth_spf_result_str(upstream),
+		    mauth_spf_result_str(res), dv->reason);
+	}
 	if (ok && !run->verbose)
 		goto out;
 	printf("%s %s (", ok ? "PASS" : "FAIL", id);
@@ -886,7 +973,8 @@ fail:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: spf_stalwart [-v] [--dump-dns] DIR|FILE "
+	fprintf(stderr, "usage: spf_stalwart [-v] [--dump-dns] "
+	    "[--divergences FILE] DIR|FILE "
 	    "[TEST-ID|FILE-NAME ...]\n");
 	exit(2);
 }
@@ -907,6 +995,11 @@ main(int argc, char *argv[])
 			run.verbose = true;
 		else if (strcmp(argv[i], "--dump-dns") == 0)
 			run.dump_dns = true;
+		else if (strcmp(argv[i], "--divergences") == 0 &&
+		    i + 1 < (size_t)argc) {
+			if (!load_diverge(&run, argv[++i]))
+				return 2;
+		}
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			usage();
 		else if (path == NULL)
@@ -951,6 +1044,17 @@ main(int argc, char *argv[])
 	}
 	if (run.dump_dns)
 		return status;
+	for (i = 0; i < run.ndiv && run.nfilter == 0; i++) {
+		if (!run.div[i].used) {
+			printf("FAIL divergence %s is listed but no such check "
+			    "ran\n", run.div[i].id);
+			run.failed++;
+		}
+	}
+	if (run.ndiv > 0)
+		printf("%u checks agree with upstream; %u follow RFC 7208 "
+		    "where upstream differs (documented, each checked)\n",
+		    run.passed - run.diverged, run.diverged);
 	printf("%u passed, %u failed\n", run.passed, run.failed);
 	if (run.passed + run.failed == 0) {
 		fprintf(stderr, "spf_stalwart: no test was run\n");
