@@ -36,6 +36,9 @@ void	dns_cache_stats(struct dns_cache *c, struct mauth_dns_cache_stats *st);
 
 /* resolver.c */
 struct mauth_dns_answer *dns_answer_dup(const struct mauth_dns_answer *ans);
+/* a record with owner, type and TTL only (SOA, ...) */
+int	dns_answer_add_bare(struct mauth_dns_answer *ans, uint16_t type,
+	    const char *owner, uint32_t ttl);
 /* whether ans holds at least one record of the asked type */
 bool	dns_answer_has_type(const struct mauth_dns_answer *ans, uint16_t type);
 /* copy s[0..len) as a name without its trailing dot; NULL on ENOMEM */

@@ -266,7 +266,7 @@ thread_set(struct ldns_be *be)
 
 /*
  * dname_text - the wire name of rdf as text, labels joined by '.', no
- * trailing dot ("" for the root).  Returns false (name unusable) if a label
+ * trailing dot ("." for the root, e.g. a null MX, RFC 7505).  Returns false (name unusable) if a label
  * holds '.' or NUL: such a name cannot be carried as a C string.
  */
 static bool
@@ -295,6 +295,11 @@ dname_text(const ldns_rdf *rdf, char *out, size_t outlen)
 				return false;
 			out[o++] = (char)d[i];
 		}
+	}
+	if (o == 0) {
+		if (outlen < 2)
+			return false;
+		out[o++] = '.';
 	}
 	out[o] = '\0';
 	return true;
@@ -391,6 +396,8 @@ add_rr(struct mauth_dns_answer *ans, const ldns_rr *rr, const char *owner)
 		}
 		return mauth_dns_answer_add_txt(ans,
 		    (uint16_t)ldns_rr_get_type(rr), owner, ttl, strs, lens, n);
+	case LDNS_RR_TYPE_SOA:
+		return dns_answer_add_bare(ans, MAUTH_DNS_SOA, owner, ttl);
 	default:
 		return MAUTH_ERR_SYNTAX;
 	}

@@ -336,6 +336,26 @@ rr_push(struct mauth_dns_answer *ans, uint16_t type, const char *owner,
 	return rr;
 }
 
+/*
+ * dns_answer_add_bare - a record without data (SOA and other types the
+ * public struct has no member for): owner, type and TTL only.
+ */
+int
+dns_answer_add_bare(struct mauth_dns_answer *ans, uint16_t type,
+    const char *owner, uint32_t ttl)
+{
+	int err;
+
+	if (type == MAUTH_DNS_CNAME || type == MAUTH_DNS_PTR ||
+	    type == MAUTH_DNS_NS || type == MAUTH_DNS_MX ||
+	    type == MAUTH_DNS_TXT || type == MAUTH_DNS_SPF)
+		return MAUTH_ERR_INVAL;		/* these own strings */
+	if (rr_push(ans, type, owner, ttl, &err) == NULL)
+		return err;
+	ans->nrr++;
+	return MAUTH_OK;
+}
+
 int
 mauth_dns_answer_add_a(struct mauth_dns_answer *ans, const char *owner,
     uint32_t ttl, const uint8_t addr[4])
