@@ -49,12 +49,39 @@ indent(FILE *fp, int depth)
 		fputs("  ", fp);
 }
 
-/* counts - the running lookup accounting after a node */
+/*
+ * The running accounting shown in the tree.  The tree is printed in the
+ * order of evaluation (a term, its queries, then the check_host() it
+ * started), so counting the counted terms and the void queries as they are
+ * printed gives the count at each step; an include shows its own number,
+ * not the total after everything it pulled in.  Each check_host() result
+ * line shows the engine's own figures after that call, and the running
+ * count is set back to them.
+ */
+struct tree_state {
+	const struct spf_limits	*lim;
+	unsigned		 lookups;
+	unsigned		 void_lookups;
+};
+
+/* counts - "[lookups 3/10, void 1/2]" */
 static void
-counts(FILE *fp, const struct mauth_spf_node *n, const struct spf_limits *lim)
+counts(FILE *fp, unsigned lookups, unsigned void_lookups,
+    const struct spf_limits *lim)
 {
-	fprintf(fp, "  [lookups %u/%u, void %u/%u]", n->lookups,
-	    lim->max_lookups, n->void_lookups, lim->max_void_lookups);
+	fprintf(fp, "  [lookups %u/%u, void %u/%u]", lookups,
+	    lim->max_lookups, void_lookups, lim->max_void_lookups);
+}
+
+/* note - "  (why)" when the node has a note */
+static void
+note(FILE *fp, const struct mauth_spf_node *n)
+{
+	if (n->note != NULL && n->note[0] != '\0') {
+		fputs("  (", fp);
+		cli_put_safe(fp, n->note);
+		putc(')', fp);
+	}
 }
 
 /* tree_query - one DNS query: "TXT name: NOERROR, 1 record: ... (cached)" */
@@ -83,26 +110,47 @@ tree_query(FILE *fp, const struct mauth_spf_query *q, int depth)
 }
 
 static void	tree_node(FILE *, const struct mauth_spf_node *, int,
-		    const struct spf_limits *);
+		    struct tree_state *);
 
-/* tree_below - the queries then the children of a node */
+/* tree_queries - the queries of a node */
 static void
-tree_below(FILE *fp, const struct mauth_spf_node *n, int depth,
-    const struct spf_limits *lim)
+tree_queries(FILE *fp, const struct mauth_spf_node *n, int depth)
 {
 	size_t i;
 
 	for (i = 0; i < n->nqueries; i++)
 		tree_query(fp, &n->queries[i], depth);
+}
+
+/* tree_children - the children of a node */
+static void
+tree_children(FILE *fp, const struct mauth_spf_node *n, int depth,
+    struct tree_state *st)
+{
+	size_t i;
+
 	for (i = 0; i < n->nchildren; i++)
 		if (n->children[i] != NULL)
-			tree_node(fp, n->children[i], depth, lim);
+			tree_node(fp, n->children[i], depth, st);
+}
+
+/* void_queries - void lookups among the queries of a node */
+static unsigned
+void_queries(const struct mauth_spf_node *n)
+{
+	unsigned nvoid = 0;
+	size_t i;
+
+	for (i = 0; i < n->nqueries; i++)
+		if (n->queries[i].is_void)
+			nvoid++;
+	return nvoid;
 }
 
 /* tree_check - a check_host() call: header, its terms, its result */
 static void
 tree_check(FILE *fp, const struct mauth_spf_node *n, int depth,
-    const struct spf_limits *lim)
+    struct tree_state *st)
 {
 	indent(fp, depth);
 	fputs("check_host ", fp);
@@ -113,22 +161,22 @@ tree_check(FILE *fp, const struct mauth_spf_node *n, int depth,
 		fputs("\"\n", fp);
 	} else
 		fputs(": no SPF record\n", fp);
-	tree_below(fp, n, depth + 1, lim);
+	tree_queries(fp, n, depth + 1);
+	st->void_lookups += void_queries(n);
+	tree_children(fp, n, depth + 1, st);
 	indent(fp, depth + 1);
 	fprintf(fp, "=> %s", mauth_spf_result_str(n->result));
-	counts(fp, n, lim);
-	if (n->note != NULL && n->note[0] != '\0') {
-		fputs("  (", fp);
-		cli_put_safe(fp, n->note);
-		putc(')', fp);
-	}
+	counts(fp, n->lookups, n->void_lookups, st->lim);
+	note(fp, n);
 	putc('\n', fp);
+	st->lookups = n->lookups;
+	st->void_lookups = n->void_lookups;
 }
 
 /* tree_term - one mechanism or modifier and what it did */
 static void
 tree_term(FILE *fp, const struct mauth_spf_node *n, int depth,
-    const struct spf_limits *lim)
+    struct tree_state *st)
 {
 	indent(fp, depth);
 	cli_put_safe(fp, n->term != NULL ? n->term : "?");
@@ -148,24 +196,24 @@ tree_term(FILE *fp, const struct mauth_spf_node *n, int depth,
 	} else if (n->result >= 0)
 		fprintf(fp, "  => %s", mauth_spf_result_str(n->result));
 	if (n->counted)
-		counts(fp, n, lim);
-	if (n->note != NULL && n->note[0] != '\0') {
-		fputs("  (", fp);
-		cli_put_safe(fp, n->note);
-		putc(')', fp);
-	}
+		st->lookups++;
+	st->void_lookups += void_queries(n);
+	if (n->counted || n->nqueries > 0)
+		counts(fp, st->lookups, st->void_lookups, st->lim);
+	note(fp, n);
 	putc('\n', fp);
-	tree_below(fp, n, depth + 1, lim);
+	tree_queries(fp, n, depth + 1);
+	tree_children(fp, n, depth + 1, st);
 }
 
 static void
 tree_node(FILE *fp, const struct mauth_spf_node *n, int depth,
-    const struct spf_limits *lim)
+    struct tree_state *st)
 {
 	if (n->kind == MAUTH_SPF_NODE_CHECK)
-		tree_check(fp, n, depth, lim);
+		tree_check(fp, n, depth, st);
 	else
-		tree_term(fp, n, depth, lim);
+		tree_term(fp, n, depth, st);
 }
 
 /* render_spf_tree - the whole tree, then the summary of the counts */
@@ -174,14 +222,18 @@ render_spf_tree(FILE *fp, const struct mauth_spf_eval *ev,
     const struct spf_limits *lim)
 {
 	const struct mauth_spf_node *root;
+	struct tree_state st;
 
+	st.lim = lim;
+	st.lookups = 0;
+	st.void_lookups = 0;
 	fputs("sender ", fp);
 	cli_put_safe(fp, mauth_spf_eval_sender(ev));
 	fputs(", domain ", fp);
 	cli_put_safe(fp, mauth_spf_eval_domain(ev));
 	putc('\n', fp);
 	if ((root = mauth_spf_eval_tree(ev)) != NULL)
-		tree_node(fp, root, 0, lim);
+		tree_node(fp, root, 0, &st);
 	fprintf(fp, "summary: lookups %u/%u, void lookups %u/%u, "
 	    "DNS queries sent %u, cache hits %u\n",
 	    mauth_spf_eval_lookups(ev), lim->max_lookups,

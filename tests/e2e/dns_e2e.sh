@@ -165,8 +165,8 @@ softfail             192.0.2.201        dave@soft.test      -                 so
 neutral              192.0.2.1          erin@neutral.test   -                 neutral   0  0
 exists-pass          192.0.2.10         frank@exists.test   -                 pass      1  0
 exists-fail          192.0.2.11         frank@exists.test   -                 fail      1  1
-too-many-lookups     192.0.2.99         x@toomany.test      -                 permerror 11 0
-include-loop         192.0.2.99         x@loop.test         -                 permerror 11 0
+too-many-lookups     192.0.2.99         x@toomany.test      -                 permerror 10 0
+include-loop         192.0.2.99         x@loop.test         -                 permerror 10 0
 void-limit           192.0.2.99         x@void.test         -                 permerror 3  3
 two-records          192.0.2.1          x@twospf.test       -                 permerror 0  0
 syntax-error         192.0.2.1          x@syntax.test       -                 permerror 0  0
