@@ -137,6 +137,7 @@ be_query(void *arg, const char *name, uint16_t type,
 	bool exists = false;
 	int rv = MAUTH_OK;
 
+	a = NULL;
 	be->calls++;
 	be->by_type[type & 0xff]++;
 	for (i = 0; i < sizeof(zone) / sizeof(zone[0]); i++)
@@ -151,6 +152,8 @@ be_query(void *arg, const char *name, uint16_t type,
 		exists = true;
 	if (strncasecmp(name, "mx", 2) == 0 && strstr(name, ".mx1") != NULL)
 		exists = true;
+	if (strcasecmp(name, "many.test") == 0)
+		exists = true;
 	a = mauth_dns_answer_new(exists ? MAUTH_RCODE_NOERROR :
 	    MAUTH_RCODE_NXDOMAIN, 60);
 	if (a == NULL)
@@ -159,6 +162,22 @@ be_query(void *arg, const char *name, uint16_t type,
 		rv = add_mx(a, "mx10.test", 10);
 	if (type == MAUTH_DNS_MX && strcasecmp(name, "mx11.test") == 0)
 		rv = add_mx(a, "mx11.test", 11);
+	if (type == MAUTH_DNS_A && strcasecmp(name, "many.test") == 0) {
+		/* 300 addresses: the tree summary must stay bounded */
+		for (i = 0; rv == MAUTH_OK && i < 300; i++) {
+			addr[0] = 10;
+			addr[1] = 0;
+			addr[2] = (uint8_t)(i >> 8);
+			addr[3] = (uint8_t)i;
+			rv = mauth_dns_answer_add_a(a, name, 60, addr);
+		}
+	}
+	if (type == MAUTH_DNS_TXT && strcasecmp(name, "many.test") == 0) {
+		str = (const uint8_t *)"v=spf1 a -all";
+		len = 13;
+		rv = mauth_dns_answer_add_txt(a, MAUTH_DNS_TXT, name, 60, &str,
+		    &len, 1);
+	}
 	if (type == MAUTH_DNS_A && strcasecmp(name, "mx10.mx10.test") == 0) {
 		inet_pton(AF_INET, "192.0.2.5", addr);
 		rv = mauth_dns_answer_add_a(a, name, 60, addr);
@@ -574,6 +593,24 @@ test_tree(void **state)
 		fail_msg("tree include: got summary '%s'",
 		    root->queries[0].summary);
 	mauth_spf_eval_free(ev);
+
+	/* a long answer: all records counted, the summary bounded */
+	ev = NULL;
+	req.mail_from = "a@many.test";
+	req.ip = "10.0.1.43";
+	if (mauth_spf_check(r, &req, &ev, err, sizeof(err)) != MAUTH_OK)
+		fail_msg("tree many: got error %s", err);
+	root = mauth_spf_eval_tree(ev);
+	t = root->children[0];
+	if (mauth_spf_eval_result(ev) != MAUTH_SPF_PASS ||
+	    t->queries[0].nrr != 300 || strlen(t->queries[0].summary) > 1100 ||
+	    strcmp(t->queries[0].summary + strlen(t->queries[0].summary) - 4,
+	    " ...") != 0)
+		fail_msg("tree many: got %s, %zu records, summary of %zu bytes",
+		    mauth_spf_result_str(mauth_spf_eval_result(ev)),
+		    t->queries[0].nrr, strlen(t->queries[0].summary));
+	mauth_spf_eval_free(ev);
+	req.ip = "192.0.2.5";
 
 	/* void lookups are flagged; a NUL in a record is shown escaped */
 	ev = NULL;

@@ -263,17 +263,19 @@ summarize(const struct mauth_dns_answer *ans, uint16_t type, size_t *nrr)
 	struct buf b;
 	size_t i;
 	char *p;
+	bool more = false;
 
 	*nrr = 0;
-	buf_init(&b, SPF_SUMMARY_MAX + 64);
+	buf_init(&b, SPF_SUMMARY_MAX * 5);
 	for (i = 0; ans != NULL && i < ans->nrr; i++) {
 		rr = &ans->rr[i];
 		if (rr->type != type)
 			continue;
 		if (b.len >= SPF_SUMMARY_MAX) {
-			if (*nrr > 0 && b.len >= SPF_SUMMARY_MAX &&
-			    (b.len < 3 || strcmp(b.data + b.len - 3, "...")))
+			/* count the rest, show that there is more once */
+			if (!more)
 				buf_puts(&b, " ...");
+			more = true;
 			(*nrr)++;
 			continue;
 		}
@@ -311,10 +313,8 @@ summarize(const struct mauth_dns_answer *ans, uint16_t type, size_t *nrr)
 			break;
 		}
 	}
-	if (b.err) {
-		/* over the ceiling: keep what fits */
-		b.err = 0;
-	}
+	/* over the ceiling (escaping can grow text 4x): keep what fits */
+	b.err = 0;
 	p = buf_take(&b);
 	buf_free(&b);
 	return p;
