@@ -546,7 +546,7 @@ expand_target(struct spf_ctx *c, const struct spf_term *t, const char *domain)
 {
 	struct spf_macro_ctx m;
 	struct buf b;
-	char err[SPF_ERRLEN], tmp[256];
+	char err[SPF_ERRLEN], tmp[256], tmp2[256];
 	size_t off, len;
 	char *p;
 	int rv;
@@ -567,7 +567,8 @@ expand_target(struct spf_ctx *c, const struct spf_term *t, const char *domain)
 		if (rv == MAUTH_ERR_NOMEM)
 			c->nomem = true;
 		set_reason(c, "%s in '%s' (%s)", err,
-		    short_esc(t->text, t->textlen, tmp, sizeof(tmp)), domain);
+		    short_esc(t->text, t->textlen, tmp, sizeof(tmp)),
+		    short_esc(domain, strlen(domain), tmp2, sizeof(tmp2)));
 		buf_free(&b);
 		return NULL;
 	}
