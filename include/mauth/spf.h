@@ -61,7 +61,7 @@ struct mauth_spf_request {
 	unsigned	 max_lookups;	/* DNS-querying terms; default 10 */
 	unsigned	 max_void_lookups; /* default 2 */
 	unsigned	 max_names;	/* MX / PTR names per term; default 10 */
-	unsigned	 max_queries;	/* hard ceiling on DNS queries of one evaluation; default 100 */
+	unsigned	 max_queries;	/* hard ceiling on DNS queries of one evaluation; default 150 (legal worst case is 123) */
 	bool		 record_tree;	/* keep the evaluation tree (for --explain / JSON) */
 };
 

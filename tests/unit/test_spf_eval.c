@@ -295,6 +295,10 @@ static const struct ecase ecases[] = {
 	    MAUTH_SPF_FAIL, NULL,
 	    "192.0.2.5 is not allowed to send mail for expnone.test (SPF fail)",
 	    0, 0 },
+	{ "default explanation, ipv6 client readable", "2001:db8::cb01",
+	    "a@expnone.test", "h.test", MF, MAUTH_SPF_FAIL, NULL,
+	    "2001:db8::cb01 is not allowed to send mail for expnone.test "
+	    "(SPF fail)", 0, 0 },
 	{ "exp two records: default", "192.0.2.5", "a@exp2.test", "h.test", MF,
 	    MAUTH_SPF_FAIL, NULL,
 	    "192.0.2.5 is not allowed to send mail for exp2.test (SPF fail)",

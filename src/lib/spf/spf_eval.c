@@ -17,7 +17,7 @@
 
 #define SPF_SUMMARY_MAX		1024	/* bytes of one query summary in the tree */
 #define SPF_DEFAULT_EXPLANATION \
-	"%{i} is not allowed to send mail for %{d} (SPF fail)"
+	"%{c} is not allowed to send mail for %{d} (SPF fail)"
 
 /* A tree node and the arrays behind its public view. */
 struct spf_node {
