@@ -160,7 +160,7 @@ tree_check(FILE *fp, const struct mauth_spf_node *n, int depth,
 		cli_put_safe(fp, n->record);
 		fputs("\"\n", fp);
 	} else
-		fputs(": no SPF record\n", fp);
+		fputs(": (no SPF record used)\n", fp);
 	tree_queries(fp, n, depth + 1);
 	st->void_lookups += void_queries(n);
 	tree_children(fp, n, depth + 1, st);

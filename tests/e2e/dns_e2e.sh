@@ -84,6 +84,7 @@ cp "$ZONE" "$TMP/example.zone"
 cat > "$TMP/nsd.conf" <<CONF
 server:
 	ip-address: 127.0.0.1@$PORT
+	ip-address: ::1@$PORT
 	server-count: 1
 	username: ""
 	chroot: ""
@@ -232,6 +233,16 @@ while read -r name ip from helo want wlk wvoid; do
 	ok "$name: $gz (lookups $wlk, void $wvoid; $(jq -r .dns_queries "$TMP/d.json") queries sent)"
 done <<<"$CASES"
 [ $n -ge 30 ] || bad "only $n cases read from the table"
+
+# ---- the server given by an IPv6 address ----------------------------------
+rc=0
+run_spf "$TMP/v6.txt" 203.0.113.200 alice@example.test - \
+    --dns-server "[::1]:$PORT" --timeout 2000 --retries 1 || rc=$?
+if [ $rc = 0 ] && [ "$(sed -n 1p "$TMP/v6.txt")" = pass ]; then
+	ok "ipv6-server: pass through --dns-server [::1]:$PORT"
+else
+	bad "ipv6-server: exit $rc: $(head -2 "$TMP/v6.txt" "$TMP/v6.txt.err" | tr '\n' '|')"
+fi
 
 # ---- the explanation of a fail, as text, through the real server -----------
 run_spf "$TMP/exp.txt" 203.0.113.9 alice@strict.test mail.client.test \
