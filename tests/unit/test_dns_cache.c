@@ -120,7 +120,7 @@ struct step {
 	int		 status;
 	int		 rcode;
 	bool		 cached;
-	uint32_t	 ttl;		/* answer->ttl; UINT32_MAX = don't care */
+	uint32_t	 ttl;		/* answer->ttl; ANY = don't care */
 	unsigned	 calls;
 };
 

@@ -299,7 +299,8 @@ count_destroy(void *arg)
 static void
 test_backend_misuse(void **state)
 {
-	struct mauth_dns_backend be = { null_answer_query, count_destroy, NULL };
+	struct mauth_dns_backend be = {
+	    null_answer_query, count_destroy, NULL };
 	struct mauth_dns_backend nobe = { NULL, NULL, NULL };
 	struct mauth_resolver *r = NULL;
 	struct mauth_dns_answer *a = NULL;
@@ -382,8 +383,8 @@ test_answer_helpers(void **state)
 	    != MAUTH_OK ||
 	    mauth_dns_answer_add_name(a, MAUTH_DNS_CNAME, "w.example", 4,
 	    "a.example.") != MAUTH_OK ||
-	    mauth_dns_answer_add_name(a, MAUTH_DNS_PTR, "1.2.0.192.in-addr.arpa",
-	    5, "host.example") != MAUTH_OK)
+	    mauth_dns_answer_add_name(a, MAUTH_DNS_PTR,
+	    "1.2.0.192.in-addr.arpa", 5, "host.example") != MAUTH_OK)
 		fail_msg("add helpers: got error, want OK");
 	if (a->nrr != 5)
 		fail_msg("add helpers: got nrr %zu, want 5", a->nrr);
@@ -397,7 +398,8 @@ test_answer_helpers(void **state)
 		    "'example'", a->rr[2].u.mx.preference,
 		    a->rr[2].u.mx.exchange, a->rr[2].owner);
 	if (strcmp(a->rr[3].u.target, "a.example") != 0)
-		fail_msg("cname: got '%s', want 'a.example'", a->rr[3].u.target);
+		fail_msg("cname: got '%s', want 'a.example'",
+		    a->rr[3].u.target);
 	rc = mauth_dns_answer_add_name(a, MAUTH_DNS_MX, "x", 1, "y");
 	if (rc != MAUTH_ERR_INVAL)
 		fail_msg("add_name MX: got %d, want INVAL", rc);

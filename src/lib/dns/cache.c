@@ -19,7 +19,7 @@
 #define CACHE_MAX_BUCKETS	(1U << 20)
 
 struct centry {
-	char			*name;		/* lower-cased, no trailing dot */
+	char			*name;		/* lower-cased, no final dot */
 	uint16_t		 type;
 	uint32_t		 hash;
 	uint64_t		 stored;	/* clock at insertion */
@@ -58,6 +58,7 @@ key_hash(const char *name, uint16_t type)
 	return h;
 }
 
+/* dns_cache_new - an empty cache of max_entries answers; NULL on ENOMEM */
 struct dns_cache *
 dns_cache_new(size_t max_entries, uint32_t max_ttl)
 {
@@ -83,6 +84,7 @@ dns_cache_new(size_t max_entries, uint32_t max_ttl)
 	return c;
 }
 
+/* entry_free - free one entry and its answer */
 static void
 entry_free(struct centry *e)
 {
@@ -91,6 +93,7 @@ entry_free(struct centry *e)
 	free(e);
 }
 
+/* dns_cache_free - free the cache and all entries; NULL is a no-op */
 void
 dns_cache_free(struct dns_cache *c)
 {
@@ -281,6 +284,7 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* dns_cache_stats - a consistent snapshot of the counters */
 void
 dns_cache_stats(struct dns_cache *c, struct mauth_dns_cache_stats *st)
 {

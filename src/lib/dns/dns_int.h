@@ -13,7 +13,7 @@
 
 /* Ceilings of one answer. */
 #define DNS_ANSWER_MAX_RR	4096	/* records in one answer */
-#define DNS_TXT_MAX		65535	/* bytes of one TXT record (RDATA bound) */
+#define DNS_TXT_MAX		65535	/* bytes of one TXT record (RDLENGTH) */
 #define DNS_NAME_MAX		253	/* text name, no trailing dot */
 #define DNS_LABEL_MAX		63
 

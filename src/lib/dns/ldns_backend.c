@@ -118,8 +118,8 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 	if (s[0] == '[') {
 		h = s + 1;
 		if ((end = memchr(h, ']', slen - 1)) == NULL) {
-			errorf(errbuf, errlen, "DNS server '%.64s': missing ']'",
-			    s);
+			errorf(errbuf, errlen,
+			    "DNS server '%.64s': missing ']'", s);
 			return MAUTH_ERR_INVAL;
 		}
 		hlen = (size_t)(end - h);
@@ -159,7 +159,8 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 		*family = AF_INET;
 		return MAUTH_OK;
 	}
-	if (inet_pton(AF_INET6, host, addr) == 1 && (s[0] == '[' || p == NULL)) {
+	if (inet_pton(AF_INET6, host, addr) == 1 &&
+	    (s[0] == '[' || p == NULL)) {
 		*family = AF_INET6;
 		return MAUTH_OK;
 	}
@@ -266,8 +267,9 @@ thread_set(struct ldns_be *be)
 
 /*
  * dname_text - the wire name of rdf as text, labels joined by '.', no
- * trailing dot ("." for the root, e.g. a null MX, RFC 7505).  Returns false (name unusable) if a label
- * holds '.' or NUL: such a name cannot be carried as a C string.
+ * trailing dot ("." for the root, e.g. a null MX, RFC 7505).  Returns
+ * false (name unusable) if a label holds '.' or NUL: such a name cannot be
+ * carried as a C string.
  */
 static bool
 dname_text(const ldns_rdf *rdf, char *out, size_t outlen)
@@ -305,6 +307,7 @@ dname_text(const ldns_rdf *rdf, char *out, size_t outlen)
 	return true;
 }
 
+/* name_eq - names compared ASCII case-insensitively (RFC 4343) */
 static bool
 name_eq(const char *a, const char *b)
 {
@@ -547,6 +550,7 @@ name_rdf(const char *name)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, o, wire);
 }
 
+/* now_ms - monotonic milliseconds */
 static uint64_t
 now_ms(void)
 {
@@ -665,6 +669,7 @@ ldns_query(void *arg, const char *name, uint16_t type,
 	return failed ? MAUTH_DNS_FAILURE : MAUTH_DNS_NETERR;
 }
 
+/* ldns_destroy - the backend destroy(): free every thread's resolvers */
 static void
 ldns_destroy(void *arg)
 {

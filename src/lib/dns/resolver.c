@@ -111,13 +111,15 @@ mauth_resolver_enable_cache(struct mauth_resolver *r, size_t max_entries,
 
 	if (r == NULL)
 		return MAUTH_ERR_INVAL;
-	if (max_entries > 0 && (c = dns_cache_new(max_entries, max_ttl)) == NULL)
+	if (max_entries > 0 &&
+	    (c = dns_cache_new(max_entries, max_ttl)) == NULL)
 		return MAUTH_ERR_NOMEM;
 	dns_cache_free(r->cache);
 	r->cache = c;
 	return MAUTH_OK;
 }
 
+/* mauth_resolver_set_clock - the cache clock; NULL restores CLOCK_MONOTONIC */
 void
 mauth_resolver_set_clock(struct mauth_resolver *r, uint64_t (*now)(void *),
     void *arg)
@@ -128,6 +130,7 @@ mauth_resolver_set_clock(struct mauth_resolver *r, uint64_t (*now)(void *),
 	r->now_arg = now != NULL ? arg : NULL;
 }
 
+/* mauth_resolver_cache_stats - the cache counters (zeros without cache) */
 void
 mauth_resolver_cache_stats(struct mauth_resolver *r,
     struct mauth_dns_cache_stats *st)
@@ -220,7 +223,7 @@ mauth_resolver_query(struct mauth_resolver *r, struct mauth_dns_budget *budget,
 		case MAUTH_DNS_FAILURE:
 			return st;
 		default:
-			/* BUDGET/BADNAME/garbage are not the backend's to say */
+			/* BUDGET, BADNAME, junk: not the backend's to say */
 			return MAUTH_DNS_FAILURE;
 		}
 	}
@@ -259,6 +262,7 @@ rr_free(struct mauth_dns_rr *rr)
 	}
 }
 
+/* mauth_dns_answer_free - free an answer and the strings of its records */
 void
 mauth_dns_answer_free(struct mauth_dns_answer *ans)
 {
@@ -272,6 +276,7 @@ mauth_dns_answer_free(struct mauth_dns_answer *ans)
 	free(ans);
 }
 
+/* mauth_dns_answer_new - an empty answer for custom backends */
 struct mauth_dns_answer *
 mauth_dns_answer_new(int rcode, uint32_t ttl)
 {
@@ -356,6 +361,7 @@ dns_answer_add_bare(struct mauth_dns_answer *ans, uint16_t type,
 	return MAUTH_OK;
 }
 
+/* mauth_dns_answer_add_a - append an A record */
 int
 mauth_dns_answer_add_a(struct mauth_dns_answer *ans, const char *owner,
     uint32_t ttl, const uint8_t addr[4])
@@ -372,6 +378,7 @@ mauth_dns_answer_add_a(struct mauth_dns_answer *ans, const char *owner,
 	return MAUTH_OK;
 }
 
+/* mauth_dns_answer_add_aaaa - append an AAAA record */
 int
 mauth_dns_answer_add_aaaa(struct mauth_dns_answer *ans, const char *owner,
     uint32_t ttl, const uint8_t addr[16])
@@ -388,6 +395,7 @@ mauth_dns_answer_add_aaaa(struct mauth_dns_answer *ans, const char *owner,
 	return MAUTH_OK;
 }
 
+/* mauth_dns_answer_add_name - append a CNAME, PTR or NS record */
 int
 mauth_dns_answer_add_name(struct mauth_dns_answer *ans, uint16_t type,
     const char *owner, uint32_t ttl, const char *target)
@@ -410,6 +418,7 @@ mauth_dns_answer_add_name(struct mauth_dns_answer *ans, uint16_t type,
 	return MAUTH_OK;
 }
 
+/* mauth_dns_answer_add_mx - append an MX record (exchange copied) */
 int
 mauth_dns_answer_add_mx(struct mauth_dns_answer *ans, const char *owner,
     uint32_t ttl, uint16_t pref, const char *exchange)
@@ -509,7 +518,8 @@ rr_copy(struct mauth_dns_rr *dst, const struct mauth_dns_rr *src)
 	case MAUTH_DNS_NS:
 		return (dst->u.target = strdup(src->u.target)) != NULL;
 	case MAUTH_DNS_MX:
-		return (dst->u.mx.exchange = strdup(src->u.mx.exchange)) != NULL;
+		dst->u.mx.exchange = strdup(src->u.mx.exchange);
+		return dst->u.mx.exchange != NULL;
 	case MAUTH_DNS_TXT:
 	case MAUTH_DNS_SPF:
 		if ((d = malloc(src->u.txt.len + 1)) == NULL)
@@ -551,6 +561,7 @@ dns_answer_dup(const struct mauth_dns_answer *ans)
 	return c;
 }
 
+/* dns_answer_has_type - whether ans holds a record of type */
 bool
 dns_answer_has_type(const struct mauth_dns_answer *ans, uint16_t type)
 {
@@ -564,6 +575,7 @@ dns_answer_has_type(const struct mauth_dns_answer *ans, uint16_t type)
 
 /* ---- names of things --------------------------------------------------- */
 
+/* mauth_dns_type_str - static name of an RR type */
 const char *
 mauth_dns_type_str(uint16_t type)
 {
@@ -591,6 +603,7 @@ mauth_dns_type_str(uint16_t type)
 	}
 }
 
+/* mauth_dns_rcode_str - static name of an rcode */
 const char *
 mauth_dns_rcode_str(int rcode)
 {
@@ -606,6 +619,7 @@ mauth_dns_rcode_str(int rcode)
 	return "RCODE?";
 }
 
+/* mauth_dns_status_str - static text of a query status */
 const char *
 mauth_dns_status_str(int status)
 {

@@ -80,6 +80,7 @@ struct zone {
 
 /* ---- the table --------------------------------------------------------- */
 
+/* name_hash - FNV-1a of a lower-cased name */
 static uint32_t
 name_hash(const char *key, size_t len)
 {
@@ -164,6 +165,7 @@ zone_touch(struct zone *z, const char *name, size_t len)
 	return n;
 }
 
+/* zrr_free - free the strings of a stored record */
 static void
 zrr_free(struct zrr *rr)
 {
@@ -185,6 +187,7 @@ zrr_free(struct zrr *rr)
 	}
 }
 
+/* zone_free - free the table (the backend destroy()) */
 static void
 zone_free(void *arg)
 {
@@ -208,6 +211,7 @@ zone_free(void *arg)
 	free(z);
 }
 
+/* node_rr - the first record of type at a node, or NULL */
 static const struct zrr *
 node_rr(const struct znode *n, uint16_t type)
 {
@@ -273,6 +277,7 @@ bad_byte(unsigned char c)
 	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
 }
 
+/* bad_byte_err - the error for a NUL or control byte */
 static int
 bad_byte_err(struct parser *ps, unsigned char c)
 {
@@ -419,6 +424,7 @@ next_entry(struct parser *ps)
 
 /* ---- fields ------------------------------------------------------------ */
 
+/* tok_is - whether an unquoted token is s (case-insensitive) */
 static bool
 tok_is(const struct token *t, const char *s)
 {
@@ -640,6 +646,7 @@ parse_ttl(const struct token *t, uint32_t *out)
 	return true;
 }
 
+/* looks_numeric - whether a token starts like a TTL */
 static bool
 looks_numeric(const struct token *t)
 {
@@ -1144,6 +1151,7 @@ nomem:
 
 /* ---- loading ----------------------------------------------------------- */
 
+/* load - parse a whole file into a new table */
 static int
 load(const char *file, const char *buf, size_t len, struct zone **out,
     char *errbuf, size_t errlen)
@@ -1192,6 +1200,7 @@ load(const char *file, const char *buf, size_t len, struct zone **out,
 	return MAUTH_OK;
 }
 
+/* make_resolver - wrap a loaded table in a resolver (takes z) */
 static int
 make_resolver(struct zone *z, struct mauth_resolver **out)
 {
@@ -1206,6 +1215,7 @@ make_resolver(struct zone *z, struct mauth_resolver **out)
 	return rc;
 }
 
+/* mauth_resolver_new_zone_mem - a zone resolver from bytes; see dns.h */
 int
 mauth_resolver_new_zone_mem(const char *name, const void *buf, size_t len,
     struct mauth_resolver **out, char *errbuf, size_t errlen)
@@ -1231,6 +1241,7 @@ mauth_resolver_new_zone_mem(const char *name, const void *buf, size_t len,
 	return make_resolver(z, out);
 }
 
+/* mauth_resolver_new_zone - a zone resolver from a file; see dns.h */
 int
 mauth_resolver_new_zone(const char *path, struct mauth_resolver **out,
     char *errbuf, size_t errlen)
