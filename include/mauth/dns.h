@@ -137,10 +137,16 @@ MAUTH_API int mauth_dns_answer_add_txt(struct mauth_dns_answer *ans,
  * A per-evaluation budget.  Plain data: initialise with
  * mauth_dns_budget_init() and pass the same struct to every query of one
  * evaluation (one SPF check, one message).  max_queries == 0 means no limit.
+ * max_ms bounds the time spent waiting for the backend, summed over the
+ * evaluation's queries (0 = no limit): once spent, further queries are
+ * refused with MAUTH_DNS_BUDGET.  A query already under way runs to its own
+ * timeout, so the overshoot is at most one query's timeout x retries.
  * Counters are updated by mauth_resolver_query().
  */
 struct mauth_dns_budget {
 	unsigned	max_queries;	/* ceiling on queries (cache hits included) */
+	unsigned	max_ms;		/* ceiling on backend wait, milliseconds */
+	uint64_t	spent_ms;	/* backend wait so far */
 	unsigned	queries;	/* queries asked of the resolver */
 	unsigned	sent;		/* of which not answered from the cache */
 	unsigned	cache_hits;

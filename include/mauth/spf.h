@@ -62,6 +62,7 @@ struct mauth_spf_request {
 	unsigned	 max_void_lookups; /* default 2 */
 	unsigned	 max_names;	/* MX / PTR names per term; default 10 */
 	unsigned	 max_queries;	/* hard ceiling on DNS queries of one evaluation; default 150 (legal worst case is 123) */
+	unsigned	 max_time_ms;	/* DNS wait of one evaluation; default 20000 (RFC 7208 4.6.4); 0 = none */
 	bool		 record_tree;	/* keep the evaluation tree (for --explain / JSON) */
 };
 

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "mauth/dns.h"
@@ -229,6 +230,55 @@ test_budget(void **state)
 			    cases[i].want_calls);
 		mauth_resolver_free(r);
 	}
+}
+
+/* slow_query - a backend that takes 30 ms per query, then answers NXDOMAIN */
+static int
+slow_query(void *arg, const char *name, uint16_t type,
+    struct mauth_dns_answer **out)
+{
+	struct timespec ts = { 0, 30 * 1000000L };
+	int *calls = arg;
+
+	(void)name;
+	(void)type;
+	(*calls)++;
+	nanosleep(&ts, NULL);
+	*out = mauth_dns_answer_new(MAUTH_RCODE_NXDOMAIN, 60);
+	return *out != NULL ? MAUTH_DNS_ANSWER : MAUTH_DNS_FAILURE;
+}
+
+/* test_budget_time - the time ceiling refuses queries once the wait is spent */
+static void
+test_budget_time(void **state)
+{
+	struct mauth_dns_backend be;
+	struct mauth_resolver *r = NULL;
+	struct mauth_dns_budget b;
+	struct mauth_dns_answer *a;
+	int calls = 0, q, st, refused = 0;
+
+	(void)state;
+	be.query = slow_query;
+	be.destroy = NULL;
+	be.arg = &calls;
+	if (mauth_resolver_new_custom(&be, &r) != MAUTH_OK)
+		fail_msg("time budget: cannot make a resolver");
+	mauth_dns_budget_init(&b, 0);
+	b.max_ms = 50;
+	for (q = 0; q < 5; q++) {
+		st = mauth_resolver_query(r, &b, "slow.example", MAUTH_DNS_A,
+		    &a);
+		if (st == MAUTH_DNS_BUDGET)
+			refused++;
+		mauth_dns_answer_free(a);
+	}
+	/* 0 ms spent: sent; ~30 ms: sent; ~60 ms >= 50: refused from then on */
+	if (calls != 2 || refused != 3 || b.refused != 3 || b.spent_ms < 50)
+		fail_msg("time budget: got calls=%d refused=%d spent=%llu, "
+		    "want 2/3/>=50", calls, refused,
+		    (unsigned long long)b.spent_ms);
+	mauth_resolver_free(r);
 }
 
 /* ---- backend statuses -------------------------------------------------- */
@@ -480,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_query_badname),
 		cmocka_unit_test(test_query_name_normalized),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_budget_time),
 		cmocka_unit_test(test_backend_status),
 		cmocka_unit_test(test_backend_misuse),
 		cmocka_unit_test(test_answer_txt),

@@ -29,6 +29,17 @@ default_now(void *arg)
 	return (uint64_t)ts.tv_sec;
 }
 
+/* mono_ms - monotonic milliseconds, for the budget's time accounting */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* mauth_dns_budget_init - a fresh budget of max_queries (0 = no limit) */
 void
 mauth_dns_budget_init(struct mauth_dns_budget *b, unsigned max_queries)
@@ -175,7 +186,7 @@ mauth_resolver_query(struct mauth_resolver *r, struct mauth_dns_budget *budget,
 	struct mauth_dns_answer *ans = NULL;
 	char qname[DNS_NAME_MAX + 1];
 	size_t len, i;
-	uint64_t now = 0;
+	uint64_t now = 0, t0 = 0;
 	int st;
 
 	if (out == NULL)
@@ -194,8 +205,9 @@ mauth_resolver_query(struct mauth_resolver *r, struct mauth_dns_budget *budget,
 	qname[len] = '\0';
 
 	if (budget != NULL) {
-		if (budget->max_queries != 0 &&
-		    budget->queries >= budget->max_queries) {
+		if ((budget->max_queries != 0 &&
+		    budget->queries >= budget->max_queries) ||
+		    (budget->max_ms != 0 && budget->spent_ms >= budget->max_ms)) {
 			budget->refused++;
 			return MAUTH_DNS_BUDGET;
 		}
@@ -212,9 +224,13 @@ mauth_resolver_query(struct mauth_resolver *r, struct mauth_dns_budget *budget,
 		}
 	}
 
-	if (budget != NULL)
+	if (budget != NULL) {
 		budget->sent++;
+		t0 = mono_ms();
+	}
 	st = r->be.query(r->be.arg, qname, type, &ans);
+	if (budget != NULL)
+		budget->spent_ms += mono_ms() - t0;
 	if (st != MAUTH_DNS_ANSWER) {
 		mauth_dns_answer_free(ans);
 		switch (st) {

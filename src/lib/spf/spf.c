@@ -59,4 +59,6 @@ mauth_spf_request_init(struct mauth_spf_request *req)
 	 * stops an engine bug, never a legal evaluation.
 	 */
 	req->max_queries = 150;
+	/* RFC 7208 4.6.4: an overall limit of at least 20 seconds */
+	req->max_time_ms = 20000;
 }

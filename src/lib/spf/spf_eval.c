@@ -414,6 +414,11 @@ temp_reason(struct spf_ctx *c, const char *name, uint16_t type, int st,
 		set_reason(c, "DNS error looking up %s %s: %s",
 		    mauth_dns_type_str(type), tmp,
 		    mauth_dns_rcode_str(ans->rcode));
+	else if (st == MAUTH_DNS_BUDGET && c->ev->budget.max_ms != 0 &&
+	    c->ev->budget.spent_ms >= c->ev->budget.max_ms)
+		set_reason(c, "DNS time budget spent (%llu ms of %u) at %s %s",
+		    (unsigned long long)c->ev->budget.spent_ms,
+		    c->ev->budget.max_ms, mauth_dns_type_str(type), tmp);
 	else if (st == MAUTH_DNS_BUDGET)
 		set_reason(c, "DNS query budget exhausted (%u queries) at %s %s",
 		    c->ev->budget.max_queries, mauth_dns_type_str(type), tmp);
@@ -1245,6 +1250,7 @@ mauth_spf_check(struct mauth_resolver *r, const struct mauth_spf_request *req,
 		c.max_names = SPF_MAX_NAMES;
 	c.tree = req->record_tree;
 	mauth_dns_budget_init(&ev->budget, req->max_queries);
+	ev->budget.max_ms = req->max_time_ms;
 
 	/* RFC 7208 2.3, 2.4, 4.3: <sender> and <domain> */
 	mf = req->identity == MAUTH_SPF_ID_MAILFROM ? req->mail_from : NULL;
