@@ -7,5 +7,8 @@
 #include "common.h"
 #include "dns.h"
 #include "spf.h"
+#include "dkim.h"
+#include "dmarc.h"
+#include "check.h"
 
 #endif /* MAUTH_MAUTH_H */
