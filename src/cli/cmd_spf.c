@@ -51,20 +51,23 @@ struct spf_args {
 	bool		 json;
 };
 
+/* cmd_spf_usage - "mauth help spf" */
 void
 cmd_spf_usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: mauth spf --ip IP [--mail-from ADDR] [--helo NAME] [--identity mailfrom|helo]\n"
-"                 [--zone FILE | --dns-server IP[:PORT]...] [--timeout MS] [--retries N]\n"
-"                 [--receiver NAME] [--explain] [--json]\n"
+"usage: mauth spf --ip IP [--mail-from ADDR] [--helo NAME]\n"
+"                 [--identity mailfrom|helo]\n"
+"                 [--zone FILE | --dns-server IP[:PORT]...]\n"
+"                 [--timeout MS] [--retries N] [--receiver NAME]\n"
+"                 [--explain] [--json]\n"
 "\n"
 "Evaluate SPF (RFC 7208 check_host) for one client and print the result:\n"
 "pass, fail, softfail, neutral, none, temperror or permerror.\n"
 "\n"
 "  --ip IP             client address, IPv4 or IPv6 (required)\n"
-"  --mail-from ADDR    MAIL FROM address; '' is the null reverse-path, checked\n"
-"                      as postmaster@HELO (then --helo is required)\n"
+"  --mail-from ADDR    MAIL FROM address; '' is the null reverse-path,\n"
+"                      checked as postmaster@HELO (--helo is required)\n"
 "  --helo NAME         HELO/EHLO name; without --mail-from the HELO identity\n"
 "                      is checked\n"
 "  --identity ID       mailfrom (default when --mail-from is given) or helo\n"

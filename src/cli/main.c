@@ -38,6 +38,7 @@ verror(const char *fmt, va_list ap)
 	fprintf(stderr, "mauth: error: %s\n", line);
 }
 
+/* cli_error - one-line usage/input error, exit status 2 */
 int
 cli_error(const char *fmt, ...)
 {
@@ -49,6 +50,7 @@ cli_error(const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
+/* cli_fail - one-line resource failure, exit status 1 */
 int
 cli_fail(const char *fmt, ...)
 {
@@ -138,6 +140,7 @@ cmd_help(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* main - global options, then the subcommand named by the first argument */
 int
 main(int argc, char **argv)
 {

@@ -40,6 +40,7 @@ render_spf_text(FILE *fp, const struct mauth_spf_eval *ev)
 
 /* ---- --explain tree ----------------------------------------------------- */
 
+/* indent - two spaces per level */
 static void
 indent(FILE *fp, int depth)
 {
@@ -206,6 +207,7 @@ tree_term(FILE *fp, const struct mauth_spf_node *n, int depth,
 	tree_children(fp, n, depth + 1, st);
 }
 
+/* tree_node - a node of either kind */
 static void
 tree_node(FILE *fp, const struct mauth_spf_node *n, int depth,
     struct tree_state *st)
@@ -272,6 +274,7 @@ jset(json_t *obj, const char *key, json_t *v, bool *ok)
 		*ok = false;
 }
 
+/* json_query - one DNS query of the tree */
 static json_t *
 json_query(const struct mauth_spf_query *q, bool *ok)
 {

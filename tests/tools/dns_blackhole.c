@@ -30,6 +30,7 @@
 
 static volatile sig_atomic_t stop;
 
+/* on_signal - ask the loop to stop */
 static void
 on_signal(int sig)
 {
@@ -68,6 +69,7 @@ open_socket(int type, const struct sockaddr_in *sin)
 	return fd;
 }
 
+/* main - bind, swallow queries, report counts */
 int
 main(int argc, char **argv)
 {
