@@ -1,0 +1,153 @@
+/*
+ * dkim_int.h - internals of DKIM verification (RFC 6376, RFC 8463, RFC 8301),
+ * used by the per-message check pipeline (src/lib/check) and the tests.
+ *
+ * Two objects:
+ *   struct dkimv_lib  process-wide: wraps one libopendkim DKIM_LIB with every
+ *                     option set and our DNS hooks installed.  Create it
+ *                     before threads start; then share it read-only.
+ *   struct dkimv      one message: header fields one per call, end of
+ *                     headers (key lookups happen here, through the
+ *                     resolver given), body chunks, end of message, then one
+ *                     struct mauth_dkim_sig per DKIM-Signature field, in
+ *                     header order.
+ *
+ * Input may use CRLF or bare LF; bare LF is turned into CRLF as it streams
+ * (RFC 6376 5.3).  Nothing keeps the whole message.
+ *
+ * Nothing here is exported from the shared library.
+ */
+#ifndef MAUTH_DKIM_INT_H
+#define MAUTH_DKIM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mauth/dkim.h"
+#include "mauth/dns.h"
+
+/* Ceilings. */
+#define DKIMV_MAX_SIGHDR	16384	/* bytes of one DKIM-Signature field */
+#define DKIMV_EXTRA_FED		8	/* unchecked signature fields shown to
+					   libopendkim (for h=dkim-signature) */
+#define DKIMV_MAX_FIELD		255	/* bytes kept of d=, i=, s=, a= */
+#define DKIMV_KEY_MAX		1024	/* libopendkim's key buffer (BUFRSZ) */
+#define DKIMV_DRIFT		300	/* seconds of clock drift for t= */
+
+/* Per-message options; initialise with dkimv_options_init(). */
+struct dkimv_options {
+	unsigned	max_signatures;	/* evaluated per message; default 5 */
+	unsigned	min_rsa_bits;	/* default 1024 (RFC 8301 3.2) */
+	int64_t		now;		/* clock for t=/x=; 0 = time(NULL) */
+};
+
+struct dkimv_lib;
+struct dkimv;
+
+void	dkimv_options_init(struct dkimv_options *o);
+
+/*
+ * dkimv_lib_new - the process-wide verifier library.  Returns MAUTH_OK,
+ * MAUTH_ERR_NOMEM or MAUTH_ERR_INTERNAL (libopendkim refused an option),
+ * with a one-line reason in errbuf (may be NULL).
+ */
+int	dkimv_lib_new(struct dkimv_lib **out, char *errbuf, size_t errlen)
+	    __attribute__((warn_unused_result));
+void	dkimv_lib_free(struct dkimv_lib *lib);
+
+/*
+ * dkimv_new - a verifier for one message.  lib, r and budget are borrowed
+ * and must outlive the verifier; budget may be NULL (no ceiling), opts may
+ * be NULL (defaults).  Every key lookup goes through mauth_resolver_query(r,
+ * budget, ...).  Returns MAUTH_OK, MAUTH_ERR_NOMEM or MAUTH_ERR_INVAL.
+ */
+int	dkimv_new(struct dkimv_lib *lib, struct mauth_resolver *r,
+	    struct mauth_dns_budget *budget, const struct dkimv_options *opts,
+	    struct dkimv **out) __attribute__((warn_unused_result));
+
+/*
+ * dkimv_header - one header field: its name and its raw value after the
+ * colon (leading space and folding kept; CRLF or LF; a final line break is
+ * optional).  Returns MAUTH_OK, MAUTH_ERR_INVAL (called after dkimv_eoh,
+ * bad name) or MAUTH_ERR_NOMEM.  Peer data never makes it fail: a bad
+ * signature field becomes a result.
+ */
+int	dkimv_header(struct dkimv *v, const char *name, size_t namelen,
+	    const char *value, size_t valuelen)
+	    __attribute__((warn_unused_result));
+
+/* dkimv_eoh - end of headers: signatures are screened and keys fetched. */
+int	dkimv_eoh(struct dkimv *v) __attribute__((warn_unused_result));
+
+/* dkimv_body - a chunk of the body (any size, CRLF or LF). */
+int	dkimv_body(struct dkimv *v, const void *buf, size_t len)
+	    __attribute__((warn_unused_result));
+
+/* dkimv_eom - end of message: results become available. */
+int	dkimv_eom(struct dkimv *v) __attribute__((warn_unused_result));
+
+/*
+ * Results after dkimv_eom: one per DKIM-Signature field in header order
+ * (zero for an unsigned message).  Borrowed until dkimv_free().
+ */
+size_t	dkimv_count(const struct dkimv *v);
+const struct mauth_dkim_sig *dkimv_sig(const struct dkimv *v, size_t i);
+
+/* Number of DKIM-Signature fields seen (also before dkimv_eom). */
+size_t	dkimv_nsigfields(const struct dkimv *v);
+
+void	dkimv_free(struct dkimv *v);
+
+/* ---- helpers shared with the tests (dkim_sig.c) ------------------------ */
+
+/* What our own screen decided about one DKIM-Signature field. */
+struct dkim_sigscreen {
+	int	 result;	/* MAUTH_DKIM_*; MAUTH_DKIM_NONE = candidate */
+	char	 reason[128];	/* when result != NONE */
+	char	*domain, *identity, *selector, *algorithm, *b_prefix;
+	bool	 ed25519;	/* a=ed25519-sha256 */
+	bool	 has_l;
+	uint64_t l;		/* l= when has_l */
+	bool	 relaxed_body;	/* c=.../relaxed */
+};
+
+/*
+ * dkim_sig_screen - parse value[0..len) of a DKIM-Signature field (RFC 6376
+ * 3.2, 3.5) and apply our policy (RFC 8301, RFC 6376 6.1.1) at time now.
+ * Fills *s (strings owned by s, free with dkim_sig_screen_free).  Returns
+ * MAUTH_OK or MAUTH_ERR_NOMEM.
+ */
+int	dkim_sig_screen(const char *value, size_t len, int64_t now,
+	    struct dkim_sigscreen *s) __attribute__((warn_unused_result));
+void	dkim_sig_screen_free(struct dkim_sigscreen *s);
+
+/*
+ * dkim_key_compact - when a key record txt[0..len) is longer than max bytes,
+ * rewrite it into out (outlen bytes) with FWS and tags other than v h k p s t
+ * removed (RFC 6376 3.6.1: unknown tags are ignored, n= is notes).  Returns
+ * the new length, or 0 when the record cannot be compacted to max bytes
+ * (not a valid tag-list, or still too long).
+ */
+size_t	dkim_key_compact(const uint8_t *txt, size_t len, size_t max,
+	    char *out, size_t outlen);
+
+/*
+ * Streaming canonical body length (RFC 6376 3.4.3 simple, 3.4.4 relaxed),
+ * over CRLF input, to compare with l=.
+ */
+struct dkim_bodylen {
+	uint64_t	simple, relaxed;	/* committed lengths */
+	uint64_t	s_empty, r_empty;	/* pending empty lines */
+	uint64_t	s_line, r_line;		/* current line, content only */
+	bool		r_wsp;			/* pending whitespace (relaxed) */
+	bool		cr;			/* previous byte was CR */
+	bool		any;			/* saw any byte */
+};
+void	dkim_bodylen_init(struct dkim_bodylen *b);
+void	dkim_bodylen_add(struct dkim_bodylen *b, const uint8_t *p, size_t len);
+/* final lengths after the last chunk */
+void	dkim_bodylen_final(const struct dkim_bodylen *b, uint64_t *simple,
+	    uint64_t *relaxed);
+
+#endif

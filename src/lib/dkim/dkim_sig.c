@@ -1,0 +1,648 @@
+/*
+ * dkim_sig.c - our own screen of DKIM-Signature fields before libopendkim
+ * sees them (RFC 6376 3.2, 3.5, 6.1.1; RFC 8301), key-record compaction for
+ * libopendkim's 1024-byte key buffer, and the canonical body length that
+ * l= is compared with (RFC 6376 3.4.3, 3.4.4).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mauth/dkim.h"
+#include "mauth/dns.h"
+#include "dkim/dkim_int.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define TAG_MAX		64	/* tags in one tag-list */
+
+/* One tag=value of a tag-list; both point into the parsed text. */
+struct tag {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;		/* FWS trimmed at both ends */
+	size_t		 vallen;
+};
+
+/* is_fws - folding white space bytes (RFC 6376 2.8) */
+static bool
+is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* is_alpha - ASCII letter */
+static bool
+is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* is_digit - ASCII digit */
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * tag_parse - split s[0..len) into tags (RFC 6376 3.2).  Returns NULL on
+ * success, or a static reason.  Duplicate names make the whole list invalid.
+ */
+static const char *
+tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
+{
+	size_t i = 0, j, k, n = 0, start, end, eq;
+
+	*ntags = 0;
+	while (i < len) {
+		start = i;
+		while (i < len && s[i] != ';')
+			i++;
+		end = i;
+		if (i < len)
+			i++;		/* the ';' */
+		while (start < end && is_fws(s[start]))
+			start++;
+		while (end > start && is_fws(s[end - 1]))
+			end--;
+		if (start == end) {
+			/* only the trailing ";" may leave an empty tag-spec */
+			for (j = i; j < len; j++)
+				if (!is_fws(s[j]))
+					return "empty tag";
+			break;
+		}
+		for (eq = start; eq < end && s[eq] != '='; eq++)
+			;
+		if (eq == end)
+			return "tag without '='";
+		if (n == TAG_MAX)
+			return "too many tags";
+		tags[n].name = s + start;
+		k = eq;
+		while (k > start && is_fws(s[k - 1]))
+			k--;
+		tags[n].namelen = k - start;
+		if (tags[n].namelen == 0 || !is_alpha(s[start]))
+			return "bad tag name";
+		for (j = start; j < k; j++)
+			if (!is_alpha(s[j]) && !is_digit(s[j]) && s[j] != '_')
+				return "bad tag name";
+		j = eq + 1;
+		while (j < end && is_fws(s[j]))
+			j++;
+		tags[n].val = s + j;
+		tags[n].vallen = end - j;
+		for (; j < end; j++)
+			if (!is_fws(s[j]) && ((unsigned char)s[j] < 0x21 ||
+			    (unsigned char)s[j] > 0x7e))
+				return "bad character in a tag value";
+		for (j = 0; j < n; j++)
+			if (tags[j].namelen == tags[n].namelen &&
+			    memcmp(tags[j].name, tags[n].name,
+			    tags[n].namelen) == 0)
+				return "duplicate tag";
+		n++;
+	}
+	*ntags = n;
+	return NULL;
+}
+
+/* tag_find - the tag called name, or NULL */
+static const struct tag *
+tag_find(const struct tag *tags, size_t n, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < n; i++)
+		if (tags[i].namelen == len &&
+		    memcmp(tags[i].name, name, len) == 0)
+			return &tags[i];
+	return NULL;
+}
+
+/* val_eq - whether a tag value equals s, ASCII case-insensitively */
+static bool
+val_eq(const struct tag *t, const char *s)
+{
+	return str_caseeq_n(t->val, t->vallen, s, strlen(s));
+}
+
+/* has_fws - whether p[0..len) holds white space */
+static bool
+has_fws(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (is_fws(p[i]))
+			return true;
+	return false;
+}
+
+/*
+ * field_dup - a printable copy of p[0..len) without FWS when strip is set,
+ * at most max bytes of input; NULL on ENOMEM.
+ */
+static char *
+field_dup(const char *p, size_t len, bool strip, size_t max)
+{
+	struct buf b;
+	size_t i, used = 0;
+
+	buf_init(&b, 4 * DKIMV_MAX_FIELD + 16);
+	for (i = 0; i < len && used < max; i++) {
+		if (strip && is_fws(p[i]))
+			continue;
+		buf_put_escaped(&b, p + i, 1);
+		used++;
+	}
+	return buf_take(&b);
+}
+
+/* u64_tag - parse a decimal tag of at most maxdigits digits */
+static bool
+u64_tag(const struct tag *t, size_t maxdigits, uint64_t *out)
+{
+	if (t->vallen == 0 || t->vallen > maxdigits)
+		return false;
+	return str_to_u64(t->val, t->vallen, UINT64_MAX, out);
+}
+
+/* domain_ok - letters, digits, '-', '_' and dots, valid as a DNS name */
+static bool
+domain_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '-' &&
+		    p[i] != '_' && p[i] != '.')
+			return false;
+	return mauth_dns_name_valid(p, len) && p[len - 1] != '.';
+}
+
+/* base64_ok - base64 characters and FWS only, at least one character */
+static bool
+base64_ok(const char *p, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (is_fws(p[i]))
+			continue;
+		if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '+' &&
+		    p[i] != '/' && p[i] != '=')
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+/*
+ * hlist_has_from - whether the h= list (colon-separated field names with
+ * FWS) is well formed and names From (RFC 6376 3.5, 5.4).  *bad is set on
+ * a malformed list.
+ */
+static bool
+hlist_has_from(const char *p, size_t len, bool *bad)
+{
+	size_t i = 0, s, e;
+	bool from = false;
+
+	*bad = false;
+	while (i <= len) {
+		s = i;
+		while (i < len && p[i] != ':')
+			i++;
+		e = i;
+		while (s < e && is_fws(p[s]))
+			s++;
+		while (e > s && is_fws(p[e - 1]))
+			e--;
+		if (s == e || has_fws(p + s, e - s)) {
+			*bad = true;
+			return false;
+		}
+		if (str_caseeq_n(p + s, e - s, "from", 4))
+			from = true;
+		i++;
+	}
+	return from;
+}
+
+/* qlist_has_dns - whether q= names dns/txt (RFC 6376 3.5) */
+static bool
+qlist_has_dns(const char *p, size_t len)
+{
+	size_t i = 0, s, e;
+
+	while (i <= len) {
+		s = i;
+		while (i < len && p[i] != ':')
+			i++;
+		e = i;
+		while (s < e && is_fws(p[s]))
+			s++;
+		while (e > s && is_fws(p[e - 1]))
+			e--;
+		if (str_caseeq_n(p + s, e - s, "dns/txt", 7))
+			return true;
+		i++;
+	}
+	return false;
+}
+
+/* set_reason - result and one-line reason of a screened signature */
+static void
+set_reason(struct dkim_sigscreen *s, int result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+set_reason(struct dkim_sigscreen *s, int result, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->result = result;
+	va_start(ap, fmt);
+	(void)vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* dkim_sig_screen_free - free the strings of a screen result */
+void
+dkim_sig_screen_free(struct dkim_sigscreen *s)
+{
+	if (s == NULL)
+		return;
+	free(s->domain);
+	free(s->identity);
+	free(s->selector);
+	free(s->algorithm);
+	free(s->b_prefix);
+	s->domain = s->identity = s->selector = s->algorithm = NULL;
+	s->b_prefix = NULL;
+}
+
+/* screen_strings - the header.d/i/s/a/b properties, whatever the verdict */
+static int
+screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
+{
+	const struct tag *d, *i, *sel, *a, *b;
+	struct buf id;
+
+	d = tag_find(tags, n, "d");
+	i = tag_find(tags, n, "i");
+	sel = tag_find(tags, n, "s");
+	a = tag_find(tags, n, "a");
+	b = tag_find(tags, n, "b");
+	if (d != NULL && (s->domain = field_dup(d->val, d->vallen, false,
+	    DKIMV_MAX_FIELD)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	if (i != NULL) {
+		if ((s->identity = field_dup(i->val, i->vallen, false,
+		    DKIMV_MAX_FIELD)) == NULL)
+			return MAUTH_ERR_NOMEM;
+	} else if (d != NULL) {
+		/* RFC 6376 3.5: i= defaults to "@" d= */
+		buf_init(&id, 4 * DKIMV_MAX_FIELD + 16);
+		buf_putc(&id, '@');
+		buf_puts(&id, s->domain);
+		if ((s->identity = buf_take(&id)) == NULL)
+			return MAUTH_ERR_NOMEM;
+	}
+	if (sel != NULL && (s->selector = field_dup(sel->val, sel->vallen,
+	    false, DKIMV_MAX_FIELD)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	if (a != NULL && (s->algorithm = field_dup(a->val, a->vallen, false,
+	    DKIMV_MAX_FIELD)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	/* RFC 8601 2.7.1: header.b carries a prefix of b= (8 characters) */
+	if (b != NULL && (s->b_prefix = field_dup(b->val, b->vallen, true,
+	    8)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	return MAUTH_OK;
+}
+
+/* screen_tags - the RFC 6376 checks; sets s->result when not a candidate */
+static void
+screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
+    int64_t now)
+{
+	static const char *const required[] = { "a", "b", "bh", "d", "h", "s" };
+	const struct tag *t, *d, *a, *tt, *tx;
+	uint64_t ts = 0, tx_v = 0;
+	size_t k, at;
+	bool bad;
+
+	/* RFC 6376 6.1.1: v= first, then every required tag */
+	if ((t = tag_find(tags, n, "v")) == NULL) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "missing v= tag");
+		return;
+	}
+	if (t->vallen != 1 || t->val[0] != '1') {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "unsupported signature version (v=)");
+		return;
+	}
+	for (k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+		if ((t = tag_find(tags, n, required[k])) == NULL) {
+			set_reason(s, MAUTH_DKIM_PERMERROR, "missing %s= tag",
+			    required[k]);
+			return;
+		}
+		if (t->vallen == 0) {
+			set_reason(s, MAUTH_DKIM_PERMERROR, "empty %s= tag",
+			    required[k]);
+			return;
+		}
+	}
+	d = tag_find(tags, n, "d");
+	if (!domain_ok(d->val, d->vallen)) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid d= domain");
+		return;
+	}
+	t = tag_find(tags, n, "s");
+	/* the key name s._domainkey.d must be a valid DNS name */
+	if (!domain_ok(t->val, t->vallen) ||
+	    t->vallen + 12 + d->vallen > 253) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid s= selector");
+		return;
+	}
+	t = tag_find(tags, n, "h");
+	if (!hlist_has_from(t->val, t->vallen, &bad)) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, bad ?
+		    "malformed h= list" : "From is not signed (h=)");
+		return;
+	}
+	if (!base64_ok(tag_find(tags, n, "b")->val,
+	    tag_find(tags, n, "b")->vallen)) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "b= is not base64");
+		return;
+	}
+	if (!base64_ok(tag_find(tags, n, "bh")->val,
+	    tag_find(tags, n, "bh")->vallen)) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "bh= is not base64");
+		return;
+	}
+	if ((t = tag_find(tags, n, "c")) != NULL) {
+		const char *p = t->val, *slash;
+		size_t hl, bl;
+
+		slash = memchr(p, '/', t->vallen);
+		hl = slash != NULL ? (size_t)(slash - p) : t->vallen;
+		bl = slash != NULL ? t->vallen - hl - 1 : 0;
+		if (!(str_caseeq_n(p, hl, "simple", 6) ||
+		    str_caseeq_n(p, hl, "relaxed", 7)) || (slash != NULL &&
+		    !(str_caseeq_n(slash + 1, bl, "simple", 6) ||
+		    str_caseeq_n(slash + 1, bl, "relaxed", 7)))) {
+			set_reason(s, MAUTH_DKIM_PERMERROR,
+			    "unknown canonicalization (c=)");
+			return;
+		}
+		s->relaxed_body = slash != NULL &&
+		    str_caseeq_n(slash + 1, bl, "relaxed", 7);
+	}
+	if ((t = tag_find(tags, n, "q")) != NULL &&
+	    !qlist_has_dns(t->val, t->vallen)) {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "no supported query method (q=)");
+		return;
+	}
+	if ((t = tag_find(tags, n, "i")) != NULL) {
+		/* RFC 6376 3.5: the domain of i= is d= or a subdomain of it */
+		for (at = t->vallen; at > 0 && t->val[at - 1] != '@'; at--)
+			;
+		if (at == 0) {
+			set_reason(s, MAUTH_DKIM_PERMERROR, "invalid i= (no '@')");
+			return;
+		}
+		k = t->vallen - at;
+		if (!(str_caseeq_n(t->val + at, k, d->val, d->vallen) ||
+		    (k > d->vallen && t->val[t->vallen - d->vallen - 1] == '.' &&
+		    str_caseeq_n(t->val + t->vallen - d->vallen, d->vallen,
+		    d->val, d->vallen)))) {
+			set_reason(s, MAUTH_DKIM_PERMERROR,
+			    "i= is not in the d= domain (RFC 6376 3.5)");
+			return;
+		}
+	}
+	if ((t = tag_find(tags, n, "l")) != NULL) {
+		if (!u64_tag(t, 18, &s->l)) {
+			set_reason(s, MAUTH_DKIM_PERMERROR, "invalid l= tag");
+			return;
+		}
+		s->has_l = true;
+	}
+	tt = tag_find(tags, n, "t");
+	tx = tag_find(tags, n, "x");
+	if ((tt != NULL && !u64_tag(tt, 18, &ts)) ||
+	    (tx != NULL && !u64_tag(tx, 18, &tx_v))) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid %s= tag",
+		    tt != NULL && !u64_tag(tt, 18, &ts) ? "t" : "x");
+		return;
+	}
+	if (tt != NULL && tx != NULL && tx_v < ts) {
+		set_reason(s, MAUTH_DKIM_PERMERROR, "x= is earlier than t=");
+		return;
+	}
+	if (tx != NULL && now >= 0 && (uint64_t)now > tx_v) {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "signature expired (x=%llu)", (unsigned long long)tx_v);
+		return;
+	}
+	if (tt != NULL && now >= 0 && ts > (uint64_t)now + DKIMV_DRIFT) {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "signature timestamp in the future (t=%llu)",
+		    (unsigned long long)ts);
+		return;
+	}
+
+	a = tag_find(tags, n, "a");
+	if (val_eq(a, "rsa-sha256"))
+		return;
+	if (val_eq(a, "ed25519-sha256")) {
+		s->ed25519 = true;
+		return;
+	}
+	if (val_eq(a, "rsa-sha1")) {
+		/* RFC 8301 3.1: MUST NOT consider rsa-sha1 signatures valid */
+		set_reason(s, MAUTH_DKIM_POLICY,
+		    "rsa-sha1 not accepted (RFC 8301)");
+		return;
+	}
+	/*
+	 * An algorithm we do not know is not the signer's error: the field is
+	 * ignored (RFC 6376 6.1.1 "ignore ... inconsistent with this
+	 * specification"), which RFC 8601 2.7.1 calls neutral.
+	 */
+	set_reason(s, MAUTH_DKIM_NEUTRAL, "unsupported algorithm (a=)");
+}
+
+/* dkim_sig_screen - see dkim_int.h */
+int
+dkim_sig_screen(const char *value, size_t len, int64_t now,
+    struct dkim_sigscreen *s)
+{
+	struct tag tags[TAG_MAX];
+	const char *why;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->result = MAUTH_DKIM_NONE;
+	if (len > DKIMV_MAX_SIGHDR) {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "signature field too long (%zu bytes, limit %d)", len,
+		    DKIMV_MAX_SIGHDR);
+		return MAUTH_OK;
+	}
+	if (memchr(value, '\0', len) != NULL) {
+		set_reason(s, MAUTH_DKIM_PERMERROR,
+		    "NUL byte in the signature field");
+		return MAUTH_OK;
+	}
+	if ((why = tag_parse(value, len, tags, &n)) != NULL) {
+		/* keep what could be parsed of the strings: nothing */
+		set_reason(s, MAUTH_DKIM_PERMERROR, "malformed tag list: %s",
+		    why);
+		return MAUTH_OK;
+	}
+	if (screen_strings(s, tags, n) != MAUTH_OK) {
+		dkim_sig_screen_free(s);
+		return MAUTH_ERR_NOMEM;
+	}
+	screen_tags(s, tags, n, now);
+	return MAUTH_OK;
+}
+
+/* dkim_key_compact - see dkim_int.h */
+size_t
+dkim_key_compact(const uint8_t *txt, size_t len, size_t max, char *out,
+    size_t outlen)
+{
+	static const char *const keep[] = { "v", "h", "k", "p", "s", "t" };
+	struct tag tags[TAG_MAX];
+	size_t n, i, j, k, o = 0;
+	bool kept;
+
+	if (memchr(txt, '\0', len) != NULL ||
+	    tag_parse((const char *)txt, len, tags, &n) != NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		kept = false;
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (tags[i].namelen == 1 && tags[i].name[0] == keep[k][0])
+				kept = true;
+		if (!kept)
+			continue;
+		/* "name=value;" without FWS */
+		if (o > 0) {
+			if (o + 1 > outlen)
+				return 0;
+			out[o++] = ';';
+		}
+		if (o + tags[i].namelen + 1 > outlen)
+			return 0;
+		memcpy(out + o, tags[i].name, tags[i].namelen);
+		o += tags[i].namelen;
+		out[o++] = '=';
+		for (j = 0; j < tags[i].vallen; j++) {
+			if (is_fws(tags[i].val[j]))
+				continue;
+			if (o + 1 > outlen)
+				return 0;
+			out[o++] = tags[i].val[j];
+		}
+	}
+	if (o == 0 || o > max)
+		return 0;
+	return o;
+}
+
+/* ---- canonical body length ------------------------------------------- */
+
+/* dkim_bodylen_init - an empty body so far */
+void
+dkim_bodylen_init(struct dkim_bodylen *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+/* bl_eol - a CRLF ends the current line of both canonicalizations */
+static void
+bl_eol(struct dkim_bodylen *b)
+{
+	/* RFC 6376 3.4.3, 3.4.4: empty lines at the end are ignored */
+	if (b->s_line == 0)
+		b->s_empty++;
+	else {
+		b->simple += b->s_empty * 2 + b->s_line + 2;
+		b->s_empty = 0;
+	}
+	if (b->r_line == 0)
+		b->r_empty++;
+	else {
+		b->relaxed += b->r_empty * 2 + b->r_line + 2;
+		b->r_empty = 0;
+	}
+	b->s_line = b->r_line = 0;
+	b->r_wsp = false;
+}
+
+/* bl_byte - one content byte (not part of a CRLF) */
+static void
+bl_byte(struct dkim_bodylen *b, uint8_t c)
+{
+	b->s_line++;
+	if (c == ' ' || c == '\t') {
+		b->r_wsp = true;	/* RFC 6376 3.4.4: runs become one SP */
+		return;
+	}
+	if (b->r_wsp)
+		b->r_line++;
+	b->r_wsp = false;
+	b->r_line++;
+}
+
+/* dkim_bodylen_add - count a chunk of CRLF body */
+void
+dkim_bodylen_add(struct dkim_bodylen *b, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		b->any = true;
+		if (b->cr) {
+			b->cr = false;
+			if (p[i] == '\n') {
+				bl_eol(b);
+				continue;
+			}
+			bl_byte(b, '\r');
+		}
+		if (p[i] == '\r')
+			b->cr = true;
+		else
+			bl_byte(b, p[i]);
+	}
+}
+
+/* dkim_bodylen_final - lengths with the last, unterminated line counted */
+void
+dkim_bodylen_final(const struct dkim_bodylen *b, uint64_t *simple,
+    uint64_t *relaxed)
+{
+	struct dkim_bodylen t = *b;
+
+	if (t.cr) {
+		t.cr = false;
+		bl_byte(&t, '\r');
+	}
+	/* a last line without CRLF gets one (RFC 6376 3.4.3, 3.4.4) */
+	if (t.s_line > 0 || t.r_line > 0)
+		bl_eol(&t);
+	/* RFC 6376 3.4.3: an empty body is a single CRLF (simple) */
+	*simple = t.simple == 0 ? 2 : t.simple;
+	*relaxed = t.relaxed;
+}
