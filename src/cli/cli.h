@@ -42,5 +42,7 @@ int	cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
 /* the subcommands */
 int	cmd_spf(int argc, char **argv);
 void	cmd_spf_usage(FILE *fp);
+int	cmd_dmarc(int argc, char **argv);
+void	cmd_dmarc_usage(FILE *fp);
 
 #endif /* MAUTH_CLI_H */

@@ -20,6 +20,8 @@
 static const struct cli_command commands[] = {
 	{ "spf", cmd_spf, cmd_spf_usage,
 	    "evaluate SPF (RFC 7208) for a client IP, MAIL FROM and HELO" },
+	{ "dmarc", cmd_dmarc, cmd_dmarc_usage,
+	    "evaluate DMARC (RFC 9989) from a From domain and SPF/DKIM results" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
