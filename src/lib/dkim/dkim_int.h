@@ -40,6 +40,8 @@ struct dkimv_options {
 	unsigned	max_signatures;	/* evaluated per message; default 5 */
 	unsigned	min_rsa_bits;	/* default 1024 (RFC 8301 3.2) */
 	int64_t		now;		/* clock for t=/x=; 0 = time(NULL) */
+	bool		allow_rsa_sha1;	/* legacy (tests only): evaluate rsa-sha1
+					   instead of answering policy */
 };
 
 struct dkimv_lib;
@@ -114,12 +116,13 @@ struct dkim_sigscreen {
 
 /*
  * dkim_sig_screen - parse value[0..len) of a DKIM-Signature field (RFC 6376
- * 3.2, 3.5) and apply our policy (RFC 8301, RFC 6376 6.1.1) at time now.
+ * 3.2, 3.5) and apply our policy (RFC 8301, RFC 6376 6.1.1) at time now;
+ * allow_sha1 lets rsa-sha1 through (legacy comparisons only).
  * Fills *s (strings owned by s, free with dkim_sig_screen_free).  Returns
  * MAUTH_OK or MAUTH_ERR_NOMEM.
  */
 int	dkim_sig_screen(const char *value, size_t len, int64_t now,
-	    struct dkim_sigscreen *s) __attribute__((warn_unused_result));
+	    bool allow_sha1, struct dkim_sigscreen *s) __attribute__((warn_unused_result));
 void	dkim_sig_screen_free(struct dkim_sigscreen *s);
 
 /*

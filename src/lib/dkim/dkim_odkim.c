@@ -37,6 +37,7 @@
 #define KEY_PASS_MAX	4096	/* bytes of a too-long record handed on */
 #define BODY_PIECE	8192	/* CRLF-converted body bytes per dkim_body() */
 #define MAX_FIELDS_SEEN	100000	/* DKIM-Signature fields recorded at all */
+#define DKIMV_ODKIM_DRIFT 1000000000ULL /* libopendkim's clock drift, s */
 
 struct dkimv_lib {
 	DKIM_LIB	*odkim;
@@ -375,8 +376,13 @@ dkimv_lib_new(struct dkimv_lib **out, char *errbuf, size_t errlen)
 	}
 	/* every signature field gets an entry, even a broken one */
 	flags = DKIM_LIBFLAGS_BADSIGHANDLES;
-	/* t= and x= are checked by our screen, with the caller's clock */
-	drift = (uint64_t)1 << 40;
+	/*
+	 * t= and x= are checked by our screen, with the caller's clock.
+	 * libopendkim checks them against time(NULL) with this drift; it
+	 * computes t - drift unsigned, so the drift must stay below any real
+	 * t=: 10^9 s (31 years) disables both checks for t= after 2001-09.
+	 */
+	drift = DKIMV_ODKIM_DRIFT;
 	/* the key-size floor is applied by us, per message */
 	minbits = 1;
 	if (dkim_options(lib->odkim, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
@@ -562,7 +568,8 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	s = &v->sigs[v->nsigs];
 	memset(s, 0, sizeof(*s));
 	s->fed = -1;
-	if ((rc = dkim_sig_screen(value, valuelen, v->now, &s->scr)) !=
+	if ((rc = dkim_sig_screen(value, valuelen, v->now,
+	    v->opts.allow_rsa_sha1, &s->scr)) !=
 	    MAUTH_OK)
 		return rc;
 	v->nsigs++;
@@ -793,8 +800,11 @@ odkim_result(const struct dkimv *v, DKIM_SIGINFO *sig, DKIM_STAT msgstat,
 	case DKIM_SIGERROR_TOOLARGE_L:
 		(void)snprintf(why, whylen, "l= is larger than the body");
 		return MAUTH_DKIM_PERMERROR;
-	case DKIM_SIGERROR_EXPIRED:
 	case DKIM_SIGERROR_FUTURE:
+		/* only for t= below DKIMV_ODKIM_DRIFT (see dkimv_lib_new) */
+		(void)snprintf(why, whylen, "t= is before 2001 (not credible)");
+		return MAUTH_DKIM_PERMERROR;
+	case DKIM_SIGERROR_EXPIRED:
 	case DKIM_SIGERROR_TIMESTAMPS:
 		(void)snprintf(why, whylen, "%s", dkim_sig_geterrorstr(err));
 		return MAUTH_DKIM_PERMERROR;

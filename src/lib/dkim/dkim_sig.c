@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,6 +286,45 @@ dkim_sig_screen_free(struct dkim_sigscreen *s)
 	s->b_prefix = NULL;
 }
 
+/* upper - ASCII upper case */
+static char
+upper(char c)
+{
+	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+/*
+ * qp_decode - dkim-quoted-printable (RFC 6376 2.11) of p[0..len) into out
+ * (FWS dropped, =XX decoded); returns the length or -1 on a bad escape or
+ * when out is too small.
+ */
+static ssize_t
+qp_decode(const char *p, size_t len, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *h1, *h2;
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (is_fws(p[i]))
+			continue;
+		if (o + 1 >= outlen)
+			return -1;
+		if (p[i] != '=') {
+			out[o++] = p[i];
+			continue;
+		}
+		if (i + 2 >= len || p[i + 1] == '\0' || p[i + 2] == '\0' ||
+		    (h1 = strchr(hex, upper(p[i + 1]))) == NULL ||
+		    (h2 = strchr(hex, upper(p[i + 2]))) == NULL)
+			return -1;
+		out[o++] = (char)(((h1 - hex) << 4) | (h2 - hex));
+		i += 2;
+	}
+	out[o] = '\0';
+	return (ssize_t)o;
+}
+
 /* screen_strings - the header.d/i/s/a/b properties, whatever the verdict */
 static int
 screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
@@ -301,7 +341,11 @@ screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
 	    DKIMV_MAX_FIELD)) == NULL)
 		return MAUTH_ERR_NOMEM;
 	if (i != NULL) {
-		if ((s->identity = field_dup(i->val, i->vallen, false,
+		char dec[DKIMV_MAX_FIELD + 1];
+		ssize_t dl = qp_decode(i->val, i->vallen, dec, sizeof(dec));
+
+		if ((s->identity = dl >= 0 ? field_dup(dec, (size_t)dl, false,
+		    DKIMV_MAX_FIELD) : field_dup(i->val, i->vallen, false,
 		    DKIMV_MAX_FIELD)) == NULL)
 			return MAUTH_ERR_NOMEM;
 	} else if (d != NULL) {
@@ -328,7 +372,7 @@ screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
 /* screen_tags - the RFC 6376 checks; sets s->result when not a candidate */
 static void
 screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
-    int64_t now)
+    int64_t now, bool allow_sha1)
 {
 	static const char *const required[] = { "a", "b", "bh", "d", "h", "s" };
 	const struct tag *t, *d, *a, *tt, *tx;
@@ -412,16 +456,26 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 	}
 	if ((t = tag_find(tags, n, "i")) != NULL) {
 		/* RFC 6376 3.5: the domain of i= is d= or a subdomain of it */
-		for (at = t->vallen; at > 0 && t->val[at - 1] != '@'; at--)
+		char dec[DKIMV_MAX_SIGHDR + 1];
+		ssize_t dl = qp_decode(t->val, t->vallen, dec, sizeof(dec));
+		size_t il;
+
+		if (dl < 0) {
+			set_reason(s, MAUTH_DKIM_PERMERROR,
+			    "invalid i= (bad quoted-printable)");
+			return;
+		}
+		il = (size_t)dl;
+		for (at = il; at > 0 && dec[at - 1] != '@'; at--)
 			;
 		if (at == 0) {
 			set_reason(s, MAUTH_DKIM_PERMERROR, "invalid i= (no '@')");
 			return;
 		}
-		k = t->vallen - at;
-		if (!(str_caseeq_n(t->val + at, k, d->val, d->vallen) ||
-		    (k > d->vallen && t->val[t->vallen - d->vallen - 1] == '.' &&
-		    str_caseeq_n(t->val + t->vallen - d->vallen, d->vallen,
+		k = il - at;
+		if (!(str_caseeq_n(dec + at, k, d->val, d->vallen) ||
+		    (k > d->vallen && dec[il - d->vallen - 1] == '.' &&
+		    str_caseeq_n(dec + il - d->vallen, d->vallen,
 		    d->val, d->vallen)))) {
 			set_reason(s, MAUTH_DKIM_PERMERROR,
 			    "i= is not in the d= domain (RFC 6376 3.5)");
@@ -452,12 +506,11 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 		    "signature expired (x=%llu)", (unsigned long long)tx_v);
 		return;
 	}
-	if (tt != NULL && now >= 0 && ts > (uint64_t)now + DKIMV_DRIFT) {
-		set_reason(s, MAUTH_DKIM_PERMERROR,
-		    "signature timestamp in the future (t=%llu)",
-		    (unsigned long long)ts);
-		return;
-	}
+	/*
+	 * A t= in the future is accepted: RFC 6376 3.5 only says verifiers
+	 * MAY ignore such signatures, and clocks of real senders are off by
+	 * hours (Stalwart's 004.txt is signed 5 hours "ahead").
+	 */
 
 	a = tag_find(tags, n, "a");
 	if (val_eq(a, "rsa-sha256"))
@@ -466,6 +519,8 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 		s->ed25519 = true;
 		return;
 	}
+	if (val_eq(a, "rsa-sha1") && allow_sha1)
+		return;
 	if (val_eq(a, "rsa-sha1")) {
 		/* RFC 8301 3.1: MUST NOT consider rsa-sha1 signatures valid */
 		set_reason(s, MAUTH_DKIM_POLICY,
@@ -482,7 +537,7 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 
 /* dkim_sig_screen - see dkim_int.h */
 int
-dkim_sig_screen(const char *value, size_t len, int64_t now,
+dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
     struct dkim_sigscreen *s)
 {
 	struct tag tags[TAG_MAX];
@@ -512,7 +567,7 @@ dkim_sig_screen(const char *value, size_t len, int64_t now,
 		dkim_sig_screen_free(s);
 		return MAUTH_ERR_NOMEM;
 	}
-	screen_tags(s, tags, n, now);
+	screen_tags(s, tags, n, now, allow_sha1);
 	return MAUTH_OK;
 }
 
