@@ -704,9 +704,8 @@ mauth_from_add(struct mauth_from *f, const char *value, size_t len)
 	}
 	if (f->total == before) {
 		f->status = MAUTH_FROM_NO_DOMAIN;
-		snprintf(f->reason, sizeof(f->reason), "%s",
-		    len == 0 || f->naddr == 0 ? "From header field has no address"
-		    : "From header field has no address");
+		snprintf(f->reason, sizeof(f->reason),
+		    "From header field has no address (empty, or an empty group)");
 		return MAUTH_OK;
 	}
 	if (f->total == 1) {
