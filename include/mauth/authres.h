@@ -155,8 +155,9 @@ enum mauth_authres_fold {
  * All builder strings are NUL-terminated and copied.  Keywords (method,
  * result, ptype, property) must be letters, digits, '-' or '_' and are
  * written lower-cased; values, reasons and comments may hold any byte but
- * control bytes (HTAB is allowed) and NUL, else MAUTH_ERR_INVAL.  A failed
- * call adds nothing; the builder stays usable.
+ * control bytes (HTAB is allowed) and NUL, else MAUTH_ERR_INVAL.  An empty
+ * comment is no comment.  A failed call adds nothing; the builder stays
+ * usable.
  */
 MAUTH_API int mauth_authres_builder_new(const char *authserv_id,
     struct mauth_authres_builder **out) MAUTH_WUR;

@@ -142,7 +142,10 @@ put_pvalue(struct buf *b, const char *s, size_t n)
 		put_quoted(b, s, n);
 }
 
-/* make_comment - "(text)" with '(', ')' and '\' escaped; NULL on ENOMEM */
+/*
+ * make_comment - "(text)" with '(', ')' and '\' escaped; NULL on ENOMEM.
+ * Callers treat an empty text as no comment.
+ */
 static char *
 make_comment(const char *s)
 {
@@ -168,6 +171,13 @@ static int
 check_comment(const char *s)
 {
 	return s == NULL ? MAUTH_OK : check_text(s, strlen(s));
+}
+
+/* no_comment - NULL or empty: nothing to write (the parser sees none) */
+static bool
+no_comment(const char *s)
+{
+	return s == NULL || *s == '\0';
 }
 
 /* mauth_authres_builder_new - start a header for authserv_id */
@@ -254,7 +264,7 @@ mauth_authres_builder_set_none_comment(struct mauth_authres_builder *b,
 		return MAUTH_ERR_INVAL;
 	if ((rc = check_comment(comment)) != MAUTH_OK)
 		return rc;
-	if (comment != NULL && (c = make_comment(comment)) == NULL)
+	if (!no_comment(comment) && (c = make_comment(comment)) == NULL)
 		return MAUTH_ERR_NOMEM;
 	free(b->none_comment);
 	b->none_comment = c;
@@ -304,7 +314,8 @@ mauth_authres_builder_add_result(struct mauth_authres_builder *b,
 		if (t.err || (r.reason = buf_take(&t)) == NULL)
 			goto nomem;
 	}
-	if (comment != NULL && (r.comment = make_comment(comment)) == NULL)
+	if (!no_comment(comment) &&
+	    (r.comment = make_comment(comment)) == NULL)
 		goto nomem;
 	buf_free(&t);
 	b->res[b->nres++] = r;
@@ -326,7 +337,7 @@ mauth_authres_builder_set_comment(struct mauth_authres_builder *b,
 		return MAUTH_ERR_INVAL;
 	if ((rc = check_comment(comment)) != MAUTH_OK)
 		return rc;
-	if (comment != NULL && (c = make_comment(comment)) == NULL)
+	if (!no_comment(comment) && (c = make_comment(comment)) == NULL)
 		return MAUTH_ERR_NOMEM;
 	free(b->res[b->nres - 1].comment);
 	b->res[b->nres - 1].comment = c;
@@ -374,7 +385,8 @@ mauth_authres_builder_add_prop(struct mauth_authres_builder *b,
 		return MAUTH_ERR_NOMEM;
 	}
 	buf_free(&t);
-	if (comment != NULL && (p.comment = make_comment(comment)) == NULL) {
+	if (!no_comment(comment) &&
+	    (p.comment = make_comment(comment)) == NULL) {
 		free(p.text);
 		return MAUTH_ERR_NOMEM;
 	}

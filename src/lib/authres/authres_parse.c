@@ -146,8 +146,8 @@ mauth_authres_free(struct mauth_authres *ar)
 }
 
 /*
- * read_prop - the rest of a propspec after its first keyword (ptype) and
- * CFWS: "." property "=" pvalue [CFWS].  A bare "name=pvalue" (no ptype)
+ * read_prop - the rest of a propspec after its first keyword (ptype):
+ * [CFWS] "." [CFWS] property [CFWS] "=" pvalue [CFWS].  A bare "name=pvalue" (no ptype)
  * is read and dropped: *keep is false (authres does the same).
  */
 static int
@@ -159,6 +159,8 @@ read_prop(struct ar_cur *c, struct mauth_authres_prop *pr, bool *keep)
 	buf_init(&prop, MAUTH_AUTHRES_MAX_VALUE);
 	buf_init(&val, MAUTH_AUTHRES_MAX_VALUE);
 	buf_init(&com, MAUTH_AUTHRES_MAX_VALUE);
+	if (ar_cfws(c, &com) != 0)
+		goto out;
 	if (peek(c) == '.') {
 		c->pos++;
 		if (ar_cfws(c, &com) != 0)
@@ -299,8 +301,7 @@ read_resinfo(struct ar_cur *c, struct mauth_authres_result *r)
 			break;
 		}
 		pr.ptype = take(c, &kw);
-		if (pr.ptype == NULL || ar_cfws(c, NULL) != 0 ||
-		    read_prop(c, &pr, &keep) != 0 || !keep ||
+		if (pr.ptype == NULL || read_prop(c, &pr, &keep) != 0 || !keep ||
 		    add_prop(c, r, &cap, &pr) != 0) {
 			free((char *)pr.ptype);
 			free((char *)pr.property);
