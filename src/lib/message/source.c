@@ -298,8 +298,11 @@ next_single(struct mauth_source *src)
 	return MAUTH_OK;
 }
 
-/* read_file - one message file of a directory into the message */
-static void
+/*
+ * read_file - one message file of a directory into the message; false
+ * when the entry is a directory, to be skipped (no recursion).
+ */
+static bool
 read_file(struct mauth_source *src, const char *path)
 {
 	struct mauth_msg *m = &src->msg;
@@ -310,26 +313,28 @@ read_file(struct mauth_source *src, const char *path)
 
 	if (stat(path, &st) == -1) {
 		msg_fail(m, MAUTH_ERR_IO, "cannot read", strerror(errno));
-		return;
+		return true;
 	}
+	if (S_ISDIR(st.st_mode))
+		return false;
 	if (!S_ISREG(st.st_mode)) {
 		msg_fail(m, MAUTH_ERR_IO, "not a regular file", NULL);
-		return;
+		return true;
 	}
 	if ((uint64_t)st.st_size > (uint64_t)src->o.max_message) {
 		too_big(src);
-		return;
+		return true;
 	}
 	/* O_NONBLOCK: never hang on a file swapped for a FIFO since stat() */
 	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		msg_fail(m, MAUTH_ERR_IO, "cannot open", strerror(errno));
-		return;
+		return true;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		msg_fail(m, MAUTH_ERR_IO, "not a regular file", NULL);
-		return;
+		return true;
 	}
 	for (;;) {
 		r = read(fd, chunk, sizeof(chunk));
@@ -353,6 +358,7 @@ read_file(struct mauth_source *src, const char *path)
 		msg_fail(m, MAUTH_ERR_NOMEM, "out of memory", NULL);
 		m->data.err = 0;
 	}
+	return true;
 }
 
 /* cmp_names - qsort order of names: bytes, as strcmp */
@@ -636,14 +642,19 @@ mauth_source_next(struct mauth_source *src, struct mauth_msg **msg)
 	switch (src->kind) {
 	case MAUTH_SOURCE_MAILDIR:
 	case MAUTH_SOURCE_DIR:
-		if (src->next >= src->nnames)
-			return MAUTH_OK;
-		buf_init(&b, 0);
-		buf_printf(&b, "%s/%s", src->path, src->names[src->next++]);
-		if ((full = buf_take(&b)) == NULL)
-			return MAUTH_ERR_NOMEM;
-		src->msg.label = full;
-		read_file(src, full);
+		for (;;) {
+			if (src->next >= src->nnames)
+				return MAUTH_OK;
+			buf_init(&b, 0);
+			buf_printf(&b, "%s/%s", src->path,
+			    src->names[src->next++]);
+			if ((full = buf_take(&b)) == NULL)
+				return MAUTH_ERR_NOMEM;
+			src->msg.label = full;
+			if (read_file(src, full))
+				break;
+			msg_reset(&src->msg);	/* a subdirectory: skipped */
+		}
 		break;
 	case MAUTH_SOURCE_MBOX:
 		if (src->done)
