@@ -76,6 +76,8 @@ struct dkimv {
 	bool			 skip_body;	/* libopendkim needs no body */
 	bool			 want_len;	/* some candidate has l= */
 	bool			 body_cr;	/* last body byte was CR */
+	bool			 body_any;	/* some body byte was fed */
+	bool			 body_crlf;	/* ... and the last two are CRLF */
 	struct dkim_bodylen	 blen;
 	struct sigrec		*sigs;
 	size_t			 nsigs, capsigs;
@@ -652,7 +654,9 @@ dkimv_body(struct dkimv *v, const void *buf, size_t len)
 		if (p[i] == '\n' && !v->body_cr)
 			piece[o++] = '\r';
 		piece[o++] = p[i];
+		v->body_crlf = p[i] == '\n';
 		v->body_cr = p[i] == '\r';
+		v->body_any = true;
 		if (o >= BODY_PIECE || i + 1 == len) {
 			if (v->want_len)
 				dkim_bodylen_add(&v->blen, piece, o);
@@ -893,6 +897,19 @@ dkimv_eom(struct dkimv *v)
 		return MAUTH_OK;
 	if (!v->eoh_done && (rc = dkimv_eoh(v)) != MAUTH_OK)
 		return rc;
+	if (v->eoh_stat == DKIM_STAT_OK && !v->skip_body && v->body_any &&
+	    !v->body_crlf) {
+		/*
+		 * RFC 6376 3.4.3, 3.4.4: a body that does not end in CRLF is
+		 * canonicalized with one added.  libopendkim's relaxed body
+		 * canonicalization loses the unterminated last line (measured:
+		 * dkimpy-signed messages without a final newline fail), so
+		 * the CRLF is added here; both canonicalizations are
+		 * unchanged by it.
+		 */
+		if (dkim_body(v->dkim, (u_char *)"\r\n", 2) != DKIM_STAT_OK)
+			v->skip_body = true;
+	}
 	if (v->eoh_stat == DKIM_STAT_OK) {
 		tls_cur = v;
 		v->eom_stat = dkim_eom(v->dkim, &testkey);
