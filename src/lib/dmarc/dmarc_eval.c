@@ -293,6 +293,9 @@ classify(struct dctx *dc, struct lookup *lk, const struct mauth_dns_answer *a)
 		    "(all discarded)", lk->ndmarc);
 	else if (ninvalid == 0)
 		snprintf(lk->why, sizeof(lk->why), "no DMARC record");
+	/* say what was thrown away: it explains a surprising outcome */
+	if (lk->ndmarc > 1 || ninvalid > 0)
+		note(dc, "_dmarc.%s: %s", lk->name, lk->why);
 }
 
 /*
