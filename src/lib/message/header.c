@@ -6,6 +6,7 @@
  * 2.1: the header block ends at the first empty line; 2.1.1: lines are at
  * most 998 characters.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,15 +261,24 @@ not_header(struct msg_split *sp, unsigned why)
 static bool
 fld_add(struct msg_split *sp, const char *p, size_t n)
 {
-	size_t linebytes = n;
+	size_t linebytes = n, kline = SIZE_MAX, kfield = SIZE_MAX;
 
 	if (n > 0 && p[n - 1] == '\n')
 		linebytes--;
-	if (sp->linelen + linebytes > sp->lim.max_line) {
+	/*
+	 * The byte at which each ceiling would be crossed; the first one
+	 * wins (the line on a tie), so the reason does not depend on how
+	 * the input was chunked.
+	 */
+	if (sp->linelen + linebytes > sp->lim.max_line)
+		kline = sp->lim.max_line - sp->linelen;
+	if (n > sp->lim.max_field - sp->fld.len)
+		kfield = sp->lim.max_field - sp->fld.len;
+	if (kline != SIZE_MAX && kline <= kfield) {
 		set_limit(sp, "header line over", sp->lim.max_line);
 		return false;
 	}
-	if (n > sp->lim.max_field - sp->fld.len) {
+	if (kfield != SIZE_MAX) {
 		set_limit(sp, "header field over", sp->lim.max_field);
 		return false;
 	}
