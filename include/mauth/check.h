@@ -50,6 +50,9 @@ struct mauth_ctx_options {
 	unsigned	 max_dns_queries; /* per message, all checks; default 300 */
 	unsigned	 dns_time_ms;	/* total DNS wait per message; default 30000 */
 	int64_t		 now;		/* fixed clock for DKIM t=/x= (tests); 0 = real time */
+	/* added with the implementation (issue 3); keep new fields last */
+	int		 authres_fold;	/* enum mauth_authres_fold of mauth_check_authres(); default LF */
+	unsigned	 max_authres_dkim; /* dkim entries written in the A-R header; default 20 */
 };
 MAUTH_API void mauth_ctx_options_init(struct mauth_ctx_options *o);
 
@@ -112,6 +115,29 @@ MAUTH_API const char *mauth_check_from_problem(const struct mauth_check *chk);
 MAUTH_API const char *mauth_check_limit_hit(const struct mauth_check *chk);
 /* the Authentication-Results header value (without "Authentication-Results:") */
 MAUTH_API const char *mauth_check_authres(const struct mauth_check *chk);
+
+/* ---- added with the implementation (issue 3) ---- */
+
+/* the same A-R value on one line (resinfo separated by "; ") */
+MAUTH_API const char *mauth_check_authres_line(const struct mauth_check *chk);
+/*
+ * why SPF was not evaluated ("no client address", "null reverse-path and
+ * no HELO name", ...), or NULL when mauth_check_spf() is not NULL
+ */
+MAUTH_API const char *mauth_check_spf_problem(const struct mauth_check *chk);
+/*
+ * the DMARC result (enum mauth_dmarc_result), also when no evaluation ran:
+ * MAUTH_DMARC_NONE when no Author Domain could be extracted (no From, no
+ * usable domain, several addresses in different domains: RFC 9989 exempts
+ * the message), MAUTH_DMARC_PERMERROR when the From header is not valid
+ * RFC 5322 (several From fields, syntax error)
+ */
+MAUTH_API int mauth_check_dmarc_result(const struct mauth_check *chk);
+/* enum mauth_from_status (mauth/message.h) of the message's From fields */
+MAUTH_API int mauth_check_from_status(const struct mauth_check *chk);
+/* the message's DNS budget: queries and wait time of SPF, DKIM and DMARC */
+MAUTH_API const struct mauth_dns_budget *mauth_check_dns_budget(
+    const struct mauth_check *chk);
 
 #ifdef __cplusplus
 }

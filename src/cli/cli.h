@@ -44,5 +44,7 @@ int	cmd_spf(int argc, char **argv);
 void	cmd_spf_usage(FILE *fp);
 int	cmd_dmarc(int argc, char **argv);
 void	cmd_dmarc_usage(FILE *fp);
+int	cmd_verify(int argc, char **argv);
+void	cmd_verify_usage(FILE *fp);
 
 #endif /* MAUTH_CLI_H */

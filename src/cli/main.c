@@ -22,6 +22,8 @@ static const struct cli_command commands[] = {
 	    "evaluate SPF (RFC 7208) for a client IP, MAIL FROM and HELO" },
 	{ "dmarc", cmd_dmarc, cmd_dmarc_usage,
 	    "evaluate DMARC (RFC 9989) from a From domain and SPF/DKIM results" },
+	{ "verify", cmd_verify, cmd_verify_usage,
+	    "check messages (SPF, DKIM, DMARC), print Authentication-Results" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
