@@ -115,8 +115,9 @@ MAUTH_API const char *mauth_authres_prop_value(
  * quoted-string, exactly as mauth_authres_parse() reads it.  What follows is
  * not looked at, so a header malformed after its authserv-id still yields it.
  * The id, NUL-terminated and unquoted, goes to buf.
- * Returns MAUTH_OK, MAUTH_ERR_SYNTAX (no readable authserv-id: empty,
- * unterminated comment or quoted-string, control bytes), MAUTH_ERR_LIMIT
+ * Returns MAUTH_OK, MAUTH_ERR_SYNTAX (no readable authserv-id: none, an
+ * empty quoted-string "", unterminated comment or quoted-string, control
+ * bytes), MAUTH_ERR_LIMIT
  * (does not fit in buflen), MAUTH_ERR_INVAL (NULL arguments, buflen 0).
  */
 MAUTH_API int mauth_authres_authserv_id_get(const char *value, size_t len,

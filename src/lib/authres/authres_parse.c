@@ -83,6 +83,8 @@ read_id(struct ar_cur *c, struct buf *id)
 		return ar_fail(c, MAUTH_ERR_SYNTAX, "no authserv-id");
 	if (ar_value(c, id) != 0)
 		return ar_fail(c, MAUTH_ERR_SYNTAX, "no authserv-id");
+	if (id->len == 0 && id->err == 0)	/* "" names no service */
+		return ar_fail(c, MAUTH_ERR_SYNTAX, "empty authserv-id");
 	return 0;
 }
 
