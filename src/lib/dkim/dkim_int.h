@@ -136,6 +136,13 @@ size_t	dkim_key_compact(const uint8_t *txt, size_t len, size_t max,
 	    char *out, size_t outlen);
 
 /*
+ * dkim_key_type - the k= of a key record (RFC 6376 3.6.1; "rsa" when
+ * absent) into out; false when the record is not a valid tag-list.
+ */
+bool	dkim_key_type(const uint8_t *txt, size_t len, char *out,
+	    size_t outlen);
+
+/*
  * Streaming canonical body length (RFC 6376 3.4.3 simple, 3.4.4 relaxed),
  * over CRLF input, to compare with l=.
  */

@@ -50,6 +50,7 @@ struct lookup {
 	int		 rcode;
 	size_t		 reclen;	/* bytes of the TXT record */
 	bool		 too_long;	/* over DKIMV_KEY_MAX even compacted */
+	char		 ktype[16];	/* k= of the record; "" unknown */
 	size_t		 wirelen;
 };
 
@@ -243,6 +244,9 @@ hook_start(void *srv, int type, unsigned char *query, unsigned char *buf,
 		lens[nrecs] = ans->rr[i].u.txt.len;
 		nrecs++;
 	}
+	if (nrecs == 1 && !dkim_key_type(recs[0], lens[0], lk->ktype,
+	    sizeof(lk->ktype)))
+		lk->ktype[0] = '\0';
 	if (nrecs == 1 && lens[0] > DKIMV_KEY_MAX) {
 		/*
 		 * libopendkim copies at most 1024 bytes of the record and
@@ -844,6 +848,7 @@ static void
 finish_candidate(struct dkimv *v, struct sigrec *s, DKIM_SIGINFO *sig,
     char *why, size_t whylen)
 {
+	const struct lookup *lk;
 	unsigned int bits = 0;
 	uint64_t slen, rlen, clen;
 
@@ -851,8 +856,22 @@ finish_candidate(struct dkimv *v, struct sigrec *s, DKIM_SIGINFO *sig,
 	    v->eoh_stat, why, whylen);
 	if (sig == NULL)
 		return;
+	/*
+	 * RFC 6376 3.6.1, 6.1.2: k= must name the signature's key type;
+	 * libopendkim does not compare them (an RSA key published as
+	 * k=ed25519 verifies an rsa-sha256 signature).
+	 */
+	lk = lookup_find(v, s->scr.selector != NULL ? s->scr.selector : "",
+	    s->scr.domain != NULL ? s->scr.domain : "");
+	if (lk != NULL && lk->ktype[0] != '\0' &&
+	    str_casecmp(lk->ktype, s->scr.ed25519 ? "ed25519" : "rsa") != 0) {
+		s->out.result = MAUTH_DKIM_PERMERROR;
+		(void)snprintf(why, whylen, "key type k=%s does not match a=%s",
+		    lk->ktype, s->scr.ed25519 ? "ed25519-sha256" : "rsa-sha256");
+		return;
+	}
 	if (s->scr.ed25519) {
-		if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_KEYLOADED) != 0)
+		if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) != 0)
 			s->out.key_bits = 256;
 	} else if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
 		s->out.key_bits = bits;

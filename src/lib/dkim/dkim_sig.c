@@ -615,6 +615,24 @@ dkim_key_compact(const uint8_t *txt, size_t len, size_t max, char *out,
 	return o;
 }
 
+/* dkim_key_type - see dkim_int.h */
+bool
+dkim_key_type(const uint8_t *txt, size_t len, char *out, size_t outlen)
+{
+	struct tag tags[TAG_MAX];
+	const struct tag *k;
+	size_t n;
+
+	if (outlen == 0 || memchr(txt, '\0', len) != NULL ||
+	    tag_parse((const char *)txt, len, tags, &n) != NULL)
+		return false;
+	if ((k = tag_find(tags, n, "k")) == NULL)
+		(void)snprintf(out, outlen, "rsa");
+	else
+		(void)snprintf(out, outlen, "%.*s", (int)k->vallen, k->val);
+	return true;
+}
+
 /* ---- canonical body length ------------------------------------------- */
 
 /* dkim_bodylen_init - an empty body so far */

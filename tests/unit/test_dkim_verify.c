@@ -1,0 +1,713 @@
+/*
+ * test_dkim_verify.c - DKIM verification (src/lib/dkim): the RFC 8601
+ * result of each case, with its reason; our signature screen; key-record
+ * handling (revoked, h=, k=, s=, t=s, t=y, several records, records over
+ * 1024 bytes); DNS failures and the query/time budget; 1,000 signatures;
+ * bare LF; threads.  Fixtures: testdata/dkim/unit (make_fixtures.py).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mauth/dkim.h"
+#include "mauth/dns.h"
+#include "dkim/dkim_int.h"
+
+#define FIX TESTDATA "/dkim/unit/"
+
+static struct dkimv_lib *lib;
+static struct mauth_resolver *zone, *res;
+static unsigned slow_ms = 150;
+
+/* ---- DNS: the fixture zone, plus failure names ------------------------- */
+
+/* wrap_query - timeout./servfail./slow* names fail; the rest: the zone */
+static int
+wrap_query(void *arg, const char *name, uint16_t type,
+    struct mauth_dns_answer **out)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (strncmp(name, "timeout.", 8) == 0)
+		return MAUTH_DNS_TIMEOUT;
+	if (strncmp(name, "slow", 4) == 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)slow_ms * 1000000L;
+		nanosleep(&ts, NULL);
+		return MAUTH_DNS_TIMEOUT;
+	}
+	if (strncmp(name, "servfail.", 9) == 0) {
+		*out = mauth_dns_answer_new(MAUTH_RCODE_SERVFAIL, 0);
+		return *out != NULL ? MAUTH_DNS_ANSWER : MAUTH_DNS_FAILURE;
+	}
+	return mauth_resolver_query(zone, NULL, name, type, out);
+}
+
+/* ---- feeding ------------------------------------------------------------ */
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *fp;
+	char *buf;
+	long n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	if ((buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+/* verify_mem - split fields at the first empty line, body in 7-byte chunks */
+static struct dkimv *
+verify_mem(const char *msg, size_t len, const struct dkimv_options *o,
+    struct mauth_dns_budget *b)
+{
+	struct dkimv *v;
+	size_t i = 0, start, colon, eol, n;
+
+	if (dkimv_new(lib, res, b, o, &v) != MAUTH_OK)
+		return NULL;
+	while (i < len) {
+		if (msg[i] == '\n') {
+			i++;
+			break;
+		}
+		if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n') {
+			i += 2;
+			break;
+		}
+		start = i;
+		for (;;) {
+			eol = i;
+			while (eol < len && msg[eol] != '\n')
+				eol++;
+			i = eol < len ? eol + 1 : len;
+			if (i < len && (msg[i] == ' ' || msg[i] == '\t'))
+				continue;
+			break;
+		}
+		for (colon = start; colon < i && msg[colon] != ':'; colon++)
+			;
+		if (colon < i && dkimv_header(v, msg + start, colon - start,
+		    msg + colon + 1, i - colon - 1) != MAUTH_OK) {
+			dkimv_free(v);
+			return NULL;
+		}
+	}
+	if (dkimv_eoh(v) != MAUTH_OK)
+		goto fail;
+	while (i < len) {
+		n = len - i < 7 ? len - i : 7;
+		if (dkimv_body(v, msg + i, n) != MAUTH_OK)
+			goto fail;
+		i += n;
+	}
+	if (dkimv_eom(v) != MAUTH_OK)
+		goto fail;
+	return v;
+fail:
+	dkimv_free(v);
+	return NULL;
+}
+
+static struct dkimv *
+verify_file(const char *name, const struct dkimv_options *o,
+    struct mauth_dns_budget *b)
+{
+	char path[512], *msg;
+	size_t len;
+	struct dkimv *v;
+
+	(void)snprintf(path, sizeof(path), FIX "%s.eml", name);
+	if ((msg = read_file(path, &len)) == NULL)
+		fail_msg("%s: cannot read %s", name, path);
+	v = verify_mem(msg, len, o, b);
+	free(msg);
+	return v;
+}
+
+/* check_sig - result and reason substring of signature i */
+static void
+check_sig(const char *name, const struct dkimv *v, size_t i, int want,
+    const char *why)
+{
+	const struct mauth_dkim_sig *s = dkimv_sig(v, i);
+
+	if (s == NULL)
+		fail_msg("%s: got no signature %zu, want %s", name, i,
+		    mauth_dkim_result_str(want));
+	if (s->result != want)
+		fail_msg("%s: got %s (%s), want %s", name,
+		    mauth_dkim_result_str(s->result), s->reason,
+		    mauth_dkim_result_str(want));
+	if (why != NULL && strstr(s->reason, why) == NULL)
+		fail_msg("%s: got reason \"%s\", want it to contain \"%s\"",
+		    name, s->reason, why);
+}
+
+/* ---- fixture cases ------------------------------------------------------ */
+
+struct fcase {
+	const char	*name;
+	int		 result;
+	const char	*why;
+	unsigned	 key_bits;	/* checked when nonzero */
+	int		 testing;	/* -1: not checked */
+	unsigned	 max_queries;	/* budget.queries must be <= this */
+};
+
+static const struct fcase fcases[] = {
+	{ "pass-rsa", MAUTH_DKIM_PASS, "signature verified", 2048, 0, 1 },
+	{ "pass-ed", MAUTH_DKIM_PASS, "signature verified", 256, 0, 1 },
+	{ "small-key", MAUTH_DKIM_POLICY, "768 bits", 768, -1, 1 },
+	{ "sha1", MAUTH_DKIM_POLICY, "rsa-sha1 not accepted", 0, -1, 0 },
+	{ "testing", MAUTH_DKIM_PASS, "testing key", 2048, 1, 1 },
+	{ "revoked", MAUTH_DKIM_PERMERROR, "key revoked", 0, -1, 1 },
+	{ "sha1only", MAUTH_DKIM_PERMERROR, "h=", 0, -1, 1 },
+	{ "ktype", MAUTH_DKIM_PERMERROR, NULL, 0, -1, 1 },
+	{ "keyver", MAUTH_DKIM_PERMERROR, "v=", 0, -1, 1 },
+	{ "chat", MAUTH_DKIM_PERMERROR, "s=", 0, -1, 1 },
+	{ "subdomain", MAUTH_DKIM_PERMERROR, "t=s", 0, -1, 1 },
+	{ "multi", MAUTH_DKIM_PERMERROR, "several key records", 0, -1, 1 },
+	{ "missing", MAUTH_DKIM_PERMERROR, "NXDOMAIN", 0, -1, 1 },
+	{ "nodata", MAUTH_DKIM_PERMERROR, "no TXT record", 0, -1, 1 },
+	{ "garbage", MAUTH_DKIM_PERMERROR, "key record unusable", 0, -1, 1 },
+	{ "timeout", MAUTH_DKIM_TEMPERROR, "timeout", 0, -1, 1 },
+	{ "servfail", MAUTH_DKIM_TEMPERROR, "SERVFAIL", 0, -1, 1 },
+	{ "l-exact", MAUTH_DKIM_PASS, NULL, 0, -1, 1 },
+	{ "l-appended", MAUTH_DKIM_POLICY, "l= signs", 0, -1, 1 },
+	{ "big-key", MAUTH_DKIM_PASS, NULL, 4096, -1, 1 },
+	{ "huge-key", MAUTH_DKIM_PERMERROR, "key record too long", 0, -1, 1 },
+	{ "body-changed", MAUTH_DKIM_FAIL, "body hash mismatch", 0, -1, 1 },
+	{ "header-changed", MAUTH_DKIM_FAIL, "did not verify", 0, -1, 1 },
+};
+
+static void
+test_fixtures(void **state)
+{
+	const struct fcase *c;
+	const struct mauth_dkim_sig *s;
+	struct mauth_dns_budget b;
+	struct dkimv *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		c = &fcases[i];
+		mauth_dns_budget_init(&b, 50);
+		if ((v = verify_file(c->name, NULL, &b)) == NULL)
+			fail_msg("%s: got verifier error, want results", c->name);
+		if (dkimv_count(v) != 1)
+			fail_msg("%s: got %zu results, want 1", c->name,
+			    dkimv_count(v));
+		check_sig(c->name, v, 0, c->result, c->why);
+		s = dkimv_sig(v, 0);
+		if (c->key_bits != 0 && s->key_bits != c->key_bits)
+			fail_msg("%s: got key_bits %u, want %u", c->name,
+			    s->key_bits, c->key_bits);
+		if (c->testing >= 0 && s->testing != (c->testing == 1))
+			fail_msg("%s: got testing %d, want %d", c->name,
+			    s->testing, c->testing);
+		if (b.queries > c->max_queries)
+			fail_msg("%s: got %u DNS queries, want <= %u", c->name,
+			    b.queries, c->max_queries);
+		if (!s->checked || s->domain == NULL ||
+		    strcmp(s->domain, "example.test") != 0)
+			fail_msg("%s: got checked %d domain %s, want checked "
+			    "example.test", c->name, s->checked,
+			    s->domain != NULL ? s->domain : "NULL");
+		dkimv_free(v);
+	}
+}
+
+/* the properties of a passing signature (RFC 8601 header.d/i/s/a/b) */
+static void
+test_properties(void **state)
+{
+	const struct mauth_dkim_sig *s;
+	struct dkimv *v;
+
+	(void)state;
+	if ((v = verify_file("pass-rsa", NULL, NULL)) == NULL)
+		fail_msg("properties: got verifier error");
+	s = dkimv_sig(v, 0);
+	if (strcmp(s->identity, "@example.test") != 0 ||
+	    strcmp(s->selector, "rsa") != 0 ||
+	    strcmp(s->algorithm, "rsa-sha256") != 0 ||
+	    strlen(s->b_prefix) != 8)
+		fail_msg("properties: got i=%s s=%s a=%s b=%s, want "
+		    "@example.test rsa rsa-sha256 and 8 characters",
+		    s->identity, s->selector, s->algorithm, s->b_prefix);
+	dkimv_free(v);
+	if ((v = verify_file("unsigned", NULL, NULL)) == NULL ||
+	    dkimv_count(v) != 0)
+		fail_msg("unsigned: got %zu results, want 0",
+		    v != NULL ? dkimv_count(v) : (size_t)-1);
+	dkimv_free(v);
+}
+
+/* the same message stored with bare LF */
+static void
+test_bare_lf(void **state)
+{
+	char path[512], *msg, *lf;
+	size_t len, i, o = 0;
+	struct dkimv *v;
+
+	(void)state;
+	(void)snprintf(path, sizeof(path), FIX "pass-rsa.eml");
+	if ((msg = read_file(path, &len)) == NULL ||
+	    (lf = malloc(len)) == NULL)
+		fail_msg("bare-lf: cannot read");
+	for (i = 0; i < len; i++)
+		if (msg[i] != '\r')
+			lf[o++] = msg[i];
+	if ((v = verify_mem(lf, o, NULL, NULL)) == NULL)
+		fail_msg("bare-lf: got verifier error");
+	check_sig("bare-lf", v, 0, MAUTH_DKIM_PASS, NULL);
+	dkimv_free(v);
+	free(lf);
+	free(msg);
+}
+
+/* ---- crafted signature fields (our screen; no DNS) ---------------------- */
+
+#define HDRS "From: a@example.test\r\nTo: b@example.net\r\nSubject: x\r\n"
+#define BH "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
+#define B64 "b=dGVzdA==;"
+
+struct scase {
+	const char	*name;
+	const char	*sig;
+	int		 result;
+	const char	*why;
+};
+
+static const struct scase scases[] = {
+	{ "no-v", "a=rsa-sha256; d=example.test; s=rsa; h=from; " BH B64,
+	  MAUTH_DKIM_PERMERROR, "missing v=" },
+	{ "v2", "v=2; a=rsa-sha256; d=example.test; s=rsa; h=from; " BH B64,
+	  MAUTH_DKIM_PERMERROR, "version" },
+	{ "dup-tag", "v=1; a=rsa-sha256; d=example.test; d=example.test; "
+	  "s=rsa; h=from; " BH B64, MAUTH_DKIM_PERMERROR, "duplicate tag" },
+	{ "bad-name", "v=1; 1a=x; a=rsa-sha256; d=example.test; s=rsa; "
+	  "h=from; " BH B64, MAUTH_DKIM_PERMERROR, "bad tag name" },
+	{ "no-equals", "v=1; a; d=example.test; s=rsa; h=from; " BH B64,
+	  MAUTH_DKIM_PERMERROR, "without '='" },
+	{ "no-h", "v=1; a=rsa-sha256; d=example.test; s=rsa; " BH B64,
+	  MAUTH_DKIM_PERMERROR, "missing h=" },
+	{ "empty-b", "v=1; a=rsa-sha256; d=example.test; s=rsa; h=from; "
+	  BH " b=;", MAUTH_DKIM_PERMERROR, "empty b=" },
+	{ "from-unsigned", "v=1; a=rsa-sha256; d=example.test; s=rsa; "
+	  "h=to:subject; " BH B64, MAUTH_DKIM_PERMERROR, "From is not signed" },
+	{ "i-outside-d", "v=1; a=rsa-sha256; d=example.test; s=rsa; "
+	  "i=joe@example.org; h=from; " BH B64, MAUTH_DKIM_PERMERROR,
+	  "not in the d= domain" },
+	{ "i-suffix-trick", "v=1; a=rsa-sha256; d=example.test; s=rsa; "
+	  "i=@badexample.test; h=from; " BH B64, MAUTH_DKIM_PERMERROR,
+	  "not in the d= domain" },
+	{ "expired", "v=1; a=rsa-sha256; d=example.test; s=rsa; t=100; "
+	  "x=200; h=from; " BH B64, MAUTH_DKIM_PERMERROR, "expired" },
+	{ "x-before-t", "v=1; a=rsa-sha256; d=example.test; s=rsa; t=300; "
+	  "x=200; h=from; " BH B64, MAUTH_DKIM_PERMERROR, "earlier than t=" },
+	{ "unknown-alg", "v=1; a=rsa-sha512; d=example.test; s=rsa; "
+	  "h=from; " BH B64, MAUTH_DKIM_NEUTRAL, "unsupported algorithm" },
+	{ "bad-c", "v=1; a=rsa-sha256; c=fancy/simple; d=example.test; "
+	  "s=rsa; h=from; " BH B64, MAUTH_DKIM_PERMERROR, "canonicalization" },
+	{ "bad-q", "v=1; a=rsa-sha256; q=http; d=example.test; s=rsa; "
+	  "h=from; " BH B64, MAUTH_DKIM_PERMERROR, "query method" },
+	{ "bad-l", "v=1; a=rsa-sha256; l=12x; d=example.test; s=rsa; "
+	  "h=from; " BH B64, MAUTH_DKIM_PERMERROR, "invalid l=" },
+	{ "bad-d", "v=1; a=rsa-sha256; d=exa mple.test; s=rsa; h=from; "
+	  BH B64, MAUTH_DKIM_PERMERROR, "invalid d=" },
+	{ "bad-b64", "v=1; a=rsa-sha256; d=example.test; s=rsa; h=from; "
+	  BH " b=abc!def;", MAUTH_DKIM_PERMERROR, "b= is not base64" },
+	{ "wrong-sig", "v=1; a=rsa-sha256; d=example.test; s=rsa; h=from; "
+	  BH B64, MAUTH_DKIM_FAIL, NULL },
+};
+
+/* msg_with - one DKIM-Signature field with value sig, then HDRS, empty body */
+static char *
+msg_with(const char *sig, size_t siglen, size_t *len)
+{
+	static const char pre[] = "DKIM-Signature: ";
+	static const char post[] = "\r\n" HDRS "\r\n";
+	char *m;
+
+	*len = sizeof(pre) - 1 + siglen + sizeof(post) - 1;
+	if ((m = malloc(*len)) == NULL)
+		return NULL;
+	memcpy(m, pre, sizeof(pre) - 1);
+	memcpy(m + sizeof(pre) - 1, sig, siglen);
+	memcpy(m + sizeof(pre) - 1 + siglen, post, sizeof(post) - 1);
+	return m;
+}
+
+static void
+test_screen(void **state)
+{
+	struct dkimv_options o;
+	struct dkimv *v;
+	char *m;
+	size_t i, len;
+
+	(void)state;
+	dkimv_options_init(&o);
+	o.now = 1000;
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++) {
+		m = msg_with(scases[i].sig, strlen(scases[i].sig), &len);
+		if ((v = verify_mem(m, len, &o, NULL)) == NULL)
+			fail_msg("%s: got verifier error", scases[i].name);
+		check_sig(scases[i].name, v, 0, scases[i].result,
+		    scases[i].why);
+		dkimv_free(v);
+		free(m);
+	}
+}
+
+/* NUL bytes and a giant b= */
+static void
+test_hostile_fields(void **state)
+{
+	static const char nul[] = "v=1; a=rsa-sha256; d=exa\0mple.test; "
+	    "s=rsa; h=from; " BH B64;
+	struct dkimv *v;
+	char *sig, *m;
+	size_t len, n = 100000;
+
+	(void)state;
+	m = msg_with(nul, sizeof(nul) - 1, &len);
+	if ((v = verify_mem(m, len, NULL, NULL)) == NULL)
+		fail_msg("nul: got verifier error");
+	check_sig("nul", v, 0, MAUTH_DKIM_PERMERROR, "NUL byte");
+	dkimv_free(v);
+	free(m);
+
+	if ((sig = malloc(n + 200)) == NULL)
+		fail_msg("giant-b: no memory");
+	len = (size_t)snprintf(sig, 200, "v=1; a=rsa-sha256; d=example.test; "
+	    "s=rsa; h=from; " BH " b=");
+	memset(sig + len, 'A', n);
+	len += n;
+	m = msg_with(sig, len, &len);
+	if ((v = verify_mem(m, len, NULL, NULL)) == NULL)
+		fail_msg("giant-b: got verifier error");
+	check_sig("giant-b", v, 0, MAUTH_DKIM_PERMERROR, "too long");
+	dkimv_free(v);
+	free(m);
+	free(sig);
+}
+
+/* ---- 1,000 signatures: only max_signatures cost DNS ---------------------- */
+
+static void
+test_thousand(void **state)
+{
+	struct mauth_dns_budget b;
+	const struct mauth_dkim_sig *s;
+	struct dkimv *v;
+	char path[512], *one, *msg, *body, *p;
+	size_t len, siglen, i, n = 1000;
+	struct timespec t0, t1;
+	double secs;
+
+	(void)state;
+	(void)snprintf(path, sizeof(path), FIX "pass-rsa.eml");
+	if ((one = read_file(path, &len)) == NULL)
+		fail_msg("thousand: cannot read");
+	/* the signature field runs up to "From:" */
+	if ((body = strstr(one, "\r\nFrom:")) == NULL)
+		fail_msg("thousand: no From");
+	siglen = (size_t)(body - one) + 2;
+	if ((msg = malloc(siglen * n + len)) == NULL)
+		fail_msg("thousand: no memory");
+	for (i = 0, p = msg; i < n; i++, p += siglen)
+		memcpy(p, one, siglen);
+	memcpy(p, one + siglen, len - siglen);
+	mauth_dns_budget_init(&b, 300);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((v = verify_mem(msg, siglen * n + len - siglen, NULL, &b)) == NULL)
+		fail_msg("thousand: got verifier error");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (dkimv_count(v) != n)
+		fail_msg("thousand: got %zu results, want %zu", dkimv_count(v),
+		    n);
+	for (i = 0; i < n; i++) {
+		s = dkimv_sig(v, i);
+		if (i < 5)
+			check_sig("thousand (checked)", v, i, MAUTH_DKIM_PASS,
+			    NULL);
+		else if (s->checked || s->result != MAUTH_DKIM_NONE ||
+		    strstr(s->reason, "over the limit of 5") == NULL)
+			fail_msg("thousand: sig %zu got checked=%d %s (%s), "
+			    "want unchecked none", i, s->checked,
+			    mauth_dkim_result_str(s->result), s->reason);
+	}
+	if (b.queries > 5)
+		fail_msg("thousand: got %u DNS queries, want <= 5", b.queries);
+	if (secs > 5.0)
+		fail_msg("thousand: got %.2f s, want bounded work (< 5 s)",
+		    secs);
+	dkimv_free(v);
+	free(msg);
+	free(one);
+}
+
+/* ---- DNS time budget: temperror, within the budget's time ---------------- */
+
+static void
+test_dns_time_budget(void **state)
+{
+	struct mauth_dns_budget b;
+	struct dkimv *v;
+	char sig[512], *msg;
+	size_t len = 0, i;
+	struct timespec t0, t1;
+	double secs;
+
+	(void)state;
+	if ((msg = malloc(8192)) == NULL)
+		fail_msg("budget: no memory");
+	for (i = 0; i < 5; i++)
+		len += (size_t)snprintf(msg + len, 8192 - len,
+		    "DKIM-Signature: v=1; a=rsa-sha256; d=example.test; "
+		    "s=slow%zu; h=from; " BH B64 "\r\n", i);
+	(void)sig;
+	len += (size_t)snprintf(msg + len, 8192 - len, HDRS "\r\nbody\r\n");
+	mauth_dns_budget_init(&b, 100);
+	b.max_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((v = verify_mem(msg, len, NULL, &b)) == NULL)
+		fail_msg("budget: got verifier error");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	for (i = 0; i < 5; i++)
+		check_sig("budget", v, i, MAUTH_DKIM_TEMPERROR, NULL);
+	check_sig("budget (last)", v, 4, MAUTH_DKIM_TEMPERROR, "budget");
+	if (b.sent > 2 || b.refused < 3)
+		fail_msg("budget: got %u sent, %u refused; want <= 2 and >= 3",
+		    b.sent, b.refused);
+	/* the overshoot is at most one query's wait */
+	if (secs > 0.2 + 0.15 + 0.3)
+		fail_msg("budget: got %.2f s, want <= 0.65 s", secs);
+	dkimv_free(v);
+	free(msg);
+}
+
+/* ---- threads: one lib, one verifier per message ------------------------ */
+
+static const char *const tnames[] = { "pass-rsa", "pass-ed", "body-changed",
+	"missing", "small-key", "l-appended", "big-key", "revoked" };
+static const int tresults[] = { MAUTH_DKIM_PASS, MAUTH_DKIM_PASS,
+	MAUTH_DKIM_FAIL, MAUTH_DKIM_PERMERROR, MAUTH_DKIM_POLICY,
+	MAUTH_DKIM_POLICY, MAUTH_DKIM_PASS, MAUTH_DKIM_PERMERROR };
+static char *tmsgs[8];
+static size_t tlens[8];
+
+static void *
+thread_main(void *arg)
+{
+	struct dkimv *v;
+	size_t i, k, bad = 0;
+
+	(void)arg;
+	for (k = 0; k < 40; k++)
+		for (i = 0; i < 8; i++) {
+			v = verify_mem(tmsgs[i], tlens[i], NULL, NULL);
+			if (v == NULL || dkimv_count(v) != 1 ||
+			    dkimv_sig(v, 0)->result != tresults[i])
+				bad++;
+			dkimv_free(v);
+		}
+	return (void *)bad;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t th[6];
+	char path[512];
+	void *ret;
+	size_t i, bad = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(path, sizeof(path), FIX "%s.eml", tnames[i]);
+		if ((tmsgs[i] = read_file(path, &tlens[i])) == NULL)
+			fail_msg("threads: cannot read %s", path);
+	}
+	for (i = 0; i < 6; i++)
+		if (pthread_create(&th[i], NULL, thread_main, NULL) != 0)
+			fail_msg("threads: pthread_create failed");
+	for (i = 0; i < 6; i++) {
+		pthread_join(th[i], &ret);
+		bad += (size_t)ret;
+	}
+	for (i = 0; i < 8; i++)
+		free(tmsgs[i]);
+	if (bad != 0)
+		fail_msg("threads: got %zu wrong results of %d, want 0", bad,
+		    6 * 40 * 8);
+}
+
+/* ---- helpers: compaction and canonical body length --------------------- */
+
+static void
+test_key_compact(void **state)
+{
+	static const char rec[] = "v=DKIM1; n=a long note;\r\n\tk=rsa; "
+	    "x9=unknown; p=AB CD\r\n EF";
+	char out[64];
+	size_t n;
+
+	(void)state;
+	n = dkim_key_compact((const uint8_t *)rec, sizeof(rec) - 1, 63, out,
+	    sizeof(out));
+	if (n == 0 || n != strlen("v=DKIM1;k=rsa;p=ABCDEF") ||
+	    memcmp(out, "v=DKIM1;k=rsa;p=ABCDEF", n) != 0)
+		fail_msg("compact: got \"%.*s\", want v=DKIM1;k=rsa;p=ABCDEF",
+		    (int)n, out);
+	if (dkim_key_compact((const uint8_t *)"v=DKIM1; p=x; p=y", 17, 63,
+	    out, sizeof(out)) != 0)
+		fail_msg("compact dup: got a record, want 0 (invalid)");
+	if (dkim_key_compact((const uint8_t *)rec, sizeof(rec) - 1, 10, out,
+	    sizeof(out)) != 0)
+		fail_msg("compact max: got a record, want 0 (too long)");
+}
+
+struct blcase {
+	const char	*name;
+	const char	*body;
+	uint64_t	 simple, relaxed;
+};
+
+static const struct blcase blcases[] = {
+	{ "empty", "", 2, 0 },
+	{ "crlf", "\r\n", 2, 0 },
+	{ "blank-lines", "\r\n\r\n\r\n", 2, 0 },
+	{ "one-line", "abc\r\n", 5, 5 },
+	{ "no-final", "abc", 5, 5 },
+	{ "trailing-blank", "abc\r\n\r\n\r\n", 5, 5 },
+	{ "wsp", "a  b\t \r\n", 8, 5 },
+	{ "wsp-only-line", "a\r\n \t\r\n", 7, 3 },
+	{ "inner-blank", "a\r\n\r\nb\r\n", 8, 8 },
+	{ "lone-cr", "a\rb\r\n", 5, 5 },
+};
+
+static void
+test_bodylen(void **state)
+{
+	struct dkim_bodylen b;
+	uint64_t s, r;
+	size_t i, k, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(blcases) / sizeof(blcases[0]); i++) {
+		dkim_bodylen_init(&b);
+		len = strlen(blcases[i].body);
+		/* byte by byte: CR and LF split across chunks */
+		for (k = 0; k < len; k++)
+			dkim_bodylen_add(&b, (const uint8_t *)blcases[i].body +
+			    k, 1);
+		dkim_bodylen_final(&b, &s, &r);
+		if (s != blcases[i].simple || r != blcases[i].relaxed)
+			fail_msg("%s: got simple %llu relaxed %llu, want %llu "
+			    "%llu", blcases[i].name, (unsigned long long)s,
+			    (unsigned long long)r,
+			    (unsigned long long)blcases[i].simple,
+			    (unsigned long long)blcases[i].relaxed);
+	}
+}
+
+static void
+test_result_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = MAUTH_DKIM_NONE; i <= MAUTH_DKIM_PERMERROR; i++)
+		if (mauth_dkim_result_from_str(mauth_dkim_result_str(i)) != i)
+			fail_msg("result %d: got round trip %d, want %d", i,
+			    mauth_dkim_result_from_str(
+			    mauth_dkim_result_str(i)), i);
+	if (mauth_dkim_result_from_str("PermError") != MAUTH_DKIM_PERMERROR ||
+	    mauth_dkim_result_from_str("bogus") != -1)
+		fail_msg("result names: got wrong parse of PermError/bogus");
+}
+
+static int
+setup(void **state)
+{
+	struct mauth_dns_backend be;
+	char err[256];
+
+	(void)state;
+	if (mauth_resolver_new_zone(FIX "unit.zone", &zone, err,
+	    sizeof(err)) != MAUTH_OK) {
+		print_error("zone: %s\n", err);
+		return -1;
+	}
+	memset(&be, 0, sizeof(be));
+	be.query = wrap_query;
+	if (mauth_resolver_new_custom(&be, &res) != MAUTH_OK)
+		return -1;
+	if (dkimv_lib_new(&lib, err, sizeof(err)) != MAUTH_OK) {
+		print_error("lib: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dkimv_lib_free(lib);
+	mauth_resolver_free(res);
+	mauth_resolver_free(zone);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_names),
+		cmocka_unit_test(test_key_compact),
+		cmocka_unit_test(test_bodylen),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_properties),
+		cmocka_unit_test(test_bare_lf),
+		cmocka_unit_test(test_screen),
+		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_thousand),
+		cmocka_unit_test(test_dns_time_budget),
+		cmocka_unit_test(test_threads),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
