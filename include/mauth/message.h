@@ -27,10 +27,10 @@ extern "C" {
 enum mauth_from_status {
 	MAUTH_FROM_OK = 0,		/* one address with a usable domain */
 	MAUTH_FROM_NONE,		/* no From header field */
-	MAUTH_FROM_MULTIPLE_FROM,	/* several From header fields (RFC 5322 3.6: one) */
+	MAUTH_FROM_MULTIPLE_FROM,	/* several From fields (RFC 5322 3.6) */
 	MAUTH_FROM_MULTIPLE_ADDRESSES,	/* one field, several addresses */
-	MAUTH_FROM_NO_DOMAIN,		/* no usable domain: empty group, domain-literal, bad DNS name */
-	MAUTH_FROM_SYNTAX		/* the field does not parse as RFC 5322 */
+	MAUTH_FROM_NO_DOMAIN,		/* no usable domain (see the reason) */
+	MAUTH_FROM_SYNTAX		/* not parseable as RFC 5322 */
 };
 
 /* "ok", "none", "multiple-from", ... (static, never NULL) */
@@ -120,15 +120,15 @@ MAUTH_API bool mauth_from_addr_usable(const struct mauth_from *f, size_t i);
 enum mauth_source_kind {
 	MAUTH_SOURCE_FILE = 0,	/* one message in a regular file */
 	MAUTH_SOURCE_STDIN,	/* "-": one message on standard input */
-	MAUTH_SOURCE_MBOX,	/* a file or stdin whose first line starts with "From " */
+	MAUTH_SOURCE_MBOX,	/* a file or stdin starting with "From " */
 	MAUTH_SOURCE_MAILDIR,	/* a directory with cur/ and new/ */
-	MAUTH_SOURCE_DIR	/* any other directory: one message per regular file */
+	MAUTH_SOURCE_DIR	/* other directory: a message per file */
 };
 
 /* Options; initialise with mauth_source_options_init(). */
 struct mauth_source_options {
 	size_t	max_message;	/* bytes of one message; default 64 MiB */
-	size_t	max_entries;	/* files listed from one directory; default 1000000 */
+	size_t	max_entries;	/* files of a directory; default 1000000 */
 };
 
 MAUTH_API void mauth_source_options_init(struct mauth_source_options *o);

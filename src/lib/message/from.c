@@ -41,7 +41,7 @@ struct from_addr {
 	size_t		 domainlen;
 	char		*literal;	/* domain-literal or NULL */
 	char		*display;
-	const char	*why;		/* why the domain is unusable, NULL if usable */
+	const char	*why;		/* domain unusable: why; or NULL */
 };
 
 struct mauth_from {
@@ -704,8 +704,8 @@ mauth_from_add(struct mauth_from *f, const char *value, size_t len)
 	}
 	if (f->total == before) {
 		f->status = MAUTH_FROM_NO_DOMAIN;
-		snprintf(f->reason, sizeof(f->reason),
-		    "From header field has no address (empty, or an empty group)");
+		snprintf(f->reason, sizeof(f->reason), "From header field "
+		    "has no address (empty, or an empty group)");
 		return MAUTH_OK;
 	}
 	if (f->total == 1) {

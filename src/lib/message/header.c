@@ -20,8 +20,8 @@ enum split_state {
 	ST_LINE_START = 0,	/* at the start of a header-block line */
 	ST_LINE_CR,		/* the line so far is one CR */
 	ST_NAME,		/* in a field name */
-	ST_NAME_WSP,		/* WSP after the name, before ':' (obs-optional) */
-	ST_VALUE,		/* after ':' or in a continuation line, up to LF */
+	ST_NAME_WSP,		/* WSP before ':' (obs-optional) */
+	ST_VALUE,		/* after ':' or in a continuation */
 	ST_SKIP_MBOX,		/* skipping an mbox "From " line at the top */
 	ST_SKIP,		/* limit hit: skipping a header line up to LF */
 	ST_SKIP_START,		/* limit hit: at the start of a line */
@@ -36,13 +36,13 @@ struct msg_split {
 	struct msg_callbacks	 cb;
 	int			 state;
 	int			 rc;		/* sticky stop value */
-	struct buf		 fld;		/* raw bytes of the current field */
+	struct buf		 fld;		/* the current field */
 	size_t			 namelen;
 	size_t			 valoff;	/* offset of the value in fld */
 	bool			 pending;	/* fld holds a complete field */
 	size_t			 lines;		/* lines completed (LF seen) */
 	bool			 eoh;		/* end of headers delivered */
-	size_t			 linelen;	/* bytes of the current line, LF excluded */
+	size_t			 linelen;	/* current line, no LF */
 	bool			 last_cr;	/* the previous byte was CR */
 	size_t			 nheaders;
 	size_t			 ndropped;
@@ -68,7 +68,8 @@ msg_anomaly_str(unsigned bit)
 	case MSG_AN_LONG_LINE:
 		return "line over 998 bytes (RFC 5322 2.1.1)";
 	case MSG_AN_NO_COLON:
-		return "a line that is not a header field ended the header block";
+		return "a line that is not a header field ended the "
+		    "header block";
 	case MSG_AN_FIRST_CONT:
 		return "the first line is a continuation line";
 	case MSG_AN_NO_SEPARATOR:

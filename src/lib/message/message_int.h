@@ -36,10 +36,10 @@
 #include <stddef.h>
 
 /* Defaults of the limits. */
-#define MSG_DEFAULT_MAX_HEADERS		1000
-#define MSG_DEFAULT_MAX_FIELD		(64 * 1024)	/* raw bytes of one field */
-#define MSG_DEFAULT_MAX_LINE		(64 * 1024)	/* hard ceiling, header lines */
-#define MSG_RFC_LINE			998	/* RFC 5322 2.1.1, without CRLF */
+#define MSG_DEFAULT_MAX_HEADERS	1000
+#define MSG_DEFAULT_MAX_FIELD	(64 * 1024)	/* raw bytes of a field */
+#define MSG_DEFAULT_MAX_LINE	(64 * 1024)	/* a header line */
+#define MSG_RFC_LINE		998		/* RFC 5322 2.1.1 */
 
 struct msg_limits {
 	size_t	max_headers;	/* header fields delivered; 0 = default */
@@ -49,13 +49,13 @@ struct msg_limits {
 
 /* One header field; pointers valid only during the callback. */
 struct msg_header {
-	const char	*name;		/* field name, trailing WSP before ':' removed */
+	const char	*name;		/* WSP before ':' removed */
 	size_t		 namelen;
-	const char	*value;		/* raw bytes after ':', folding kept, final EOL removed */
+	const char	*value;		/* after ':', folded, no final EOL */
 	size_t		 valuelen;
-	const char	*raw;		/* the whole field as received, final EOL included */
+	const char	*raw;		/* as received, final EOL included */
 	size_t		 rawlen;
-	size_t		 index;		/* 0-based position among delivered fields */
+	size_t		 index;		/* 0-based, among delivered fields */
 };
 
 /*
@@ -72,14 +72,14 @@ struct msg_callbacks {
 /* Anomalies: noted, processing continues (bit flags). */
 enum msg_anomaly {
 	MSG_AN_LONG_LINE	= 1 << 0,	/* a line over 998 bytes */
-	MSG_AN_NO_COLON		= 1 << 1,	/* a non-header line ended the header block */
-	MSG_AN_FIRST_CONT	= 1 << 2,	/* the first line is a continuation line */
-	MSG_AN_NO_SEPARATOR	= 1 << 3,	/* no empty line after the header block */
+	MSG_AN_NO_COLON		= 1 << 1,	/* a non-header line ends it */
+	MSG_AN_FIRST_CONT	= 1 << 2,	/* first line continues */
+	MSG_AN_NO_SEPARATOR	= 1 << 3,	/* no empty line after it */
 	MSG_AN_NO_HEADERS	= 1 << 4,	/* no header field at all */
-	MSG_AN_NUL		= 1 << 5,	/* a NUL byte (headers or body) */
-	MSG_AN_MBOX_FROM	= 1 << 6,	/* an mbox "From " line at the top was skipped */
+	MSG_AN_NUL		= 1 << 5,	/* a NUL byte anywhere */
+	MSG_AN_MBOX_FROM	= 1 << 6,	/* top "From " line skipped */
 	MSG_AN_BARE_LF		= 1 << 7,	/* a line ended with LF alone */
-	MSG_AN_NO_FINAL_EOL	= 1 << 8	/* the header block ended without a line end */
+	MSG_AN_NO_FINAL_EOL	= 1 << 8	/* headers end without EOL */
 };
 
 struct msg_split;
@@ -112,14 +112,14 @@ unsigned msg_split_anomalies(const struct msg_split *sp);
 
 /* counters */
 size_t	msg_split_headers(const struct msg_split *sp);	/* delivered */
-size_t	msg_split_dropped(const struct msg_split *sp);	/* skipped after a limit */
+size_t	msg_split_dropped(const struct msg_split *sp);	/* after a limit */
 size_t	msg_split_long_lines(const struct msg_split *sp); /* over 998 bytes */
 unsigned long long msg_split_body_bytes(const struct msg_split *sp);
 
 /* msg_anomaly_str - one line for one anomaly bit ("line over 998 bytes") */
 const char *msg_anomaly_str(unsigned bit);
 
-/* msg_name_eq - header field names compare case-insensitively (RFC 5322 1.2.2) */
+/* msg_name_eq - field names compare case-insensitively (RFC 5322 1.2.2) */
 bool	msg_name_eq(const char *a, size_t alen, const char *b);
 
 #endif /* MAUTH_MESSAGE_INT_H */

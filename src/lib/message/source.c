@@ -51,9 +51,9 @@ struct mauth_source {
 	bool				 own_fp;
 	bool				 done;
 	size_t				 msgno;
-	bool				 skip_line;	/* rest of a separator line */
+	bool				 skip_line;	/* of a separator */
 	/* directories */
-	char				**names;	/* paths relative to path */
+	char				**names;	/* under path */
 	size_t				 nnames;
 	size_t				 next;
 	struct mauth_msg		 msg;
