@@ -228,6 +228,7 @@ free_res(struct bres *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* mauth_authres_builder_free - release a builder */
 void
 mauth_authres_builder_free(struct mauth_authres_builder *b)
 {
@@ -243,6 +244,7 @@ mauth_authres_builder_free(struct mauth_authres_builder *b)
 	free(b);
 }
 
+/* mauth_authres_builder_set_version - authres-version after the id */
 int
 mauth_authres_builder_set_version(struct mauth_authres_builder *b,
     int version)
@@ -253,6 +255,7 @@ mauth_authres_builder_set_version(struct mauth_authres_builder *b,
 	return MAUTH_OK;
 }
 
+/* mauth_authres_builder_set_none_comment - comment after "none" */
 int
 mauth_authres_builder_set_none_comment(struct mauth_authres_builder *b,
     const char *comment)
@@ -326,6 +329,7 @@ nomem:
 	return MAUTH_ERR_NOMEM;
 }
 
+/* mauth_authres_builder_set_comment - comment after the last result */
 int
 mauth_authres_builder_set_comment(struct mauth_authres_builder *b,
     const char *comment)

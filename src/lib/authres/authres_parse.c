@@ -430,30 +430,35 @@ out:
 	return MAUTH_OK;
 }
 
+/* mauth_authres_authserv_id - the authserv-id, unquoted */
 const char *
 mauth_authres_authserv_id(const struct mauth_authres *ar)
 {
 	return ar->id;
 }
 
+/* mauth_authres_version - authres-version or -1 */
 int
 mauth_authres_version(const struct mauth_authres *ar)
 {
 	return ar->version;
 }
 
+/* mauth_authres_nresults - resinfo count */
 size_t
 mauth_authres_nresults(const struct mauth_authres *ar)
 {
 	return ar->nres;
 }
 
+/* mauth_authres_result - resinfo i or NULL */
 const struct mauth_authres_result *
 mauth_authres_result(const struct mauth_authres *ar, size_t i)
 {
 	return i < ar->nres ? &ar->res[i] : NULL;
 }
 
+/* mauth_authres_none_comment - comment after "none" or NULL */
 const char *
 mauth_authres_none_comment(const struct mauth_authres *ar)
 {
