@@ -435,8 +435,8 @@ done:
 /*
  * walk_run - the DNS Tree Walk from name: at most 8 queries, the start,
  * then (x >= 8 labels) the 7 rightmost labels, then one label less each
- * time; stop at psd=n anywhere or psd=y above the start (RFC 9989 4.10
- * steps 1-8).  Returns false on allocation failure only.
+ * time; stop at a record with psd=n or psd=y (RFC 9989 4.10 steps
+ * 1-7).  Returns false on allocation failure only.
  */
 static bool
 walk_run(struct dctx *dc, const char *name, struct walk *w)
@@ -459,7 +459,8 @@ walk_run(struct dctx *dc, const char *name, struct walk *w)
 		}
 		if (lk->state == LK_RECORD) {
 			w->found[w->nfound++] = lk;
-			if (lk->rec.psd == 'n' || (q > 0 && lk->rec.psd == 'y'))
+			/* steps 2 and 6: psd=n or psd=y ends the walk */
+			if (lk->rec.psd == 'n' || lk->rec.psd == 'y')
 				break;
 		}
 		if ((x = dmarc_name_labels(target)) <= 1)
