@@ -42,7 +42,8 @@ void
 cmd_dmarc_usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: mauth dmarc --from DOMAIN [--spf RESULT:DOMAIN] [--dkim RESULT:DOMAIN]...\n"
+"usage: mauth dmarc --from DOMAIN [--spf RESULT:DOMAIN]\n"
+"                   [--dkim RESULT:DOMAIN]...\n"
 "                   [--dmarc-mode rfc9989|rfc7489] [--psl FILE]\n"
 "                   [--zone FILE | --dns-server IP[:PORT]...]\n"
 "                   [--timeout MS] [--retries N] [--json]\n"
@@ -62,7 +63,7 @@ cmd_dmarc_usage(FILE *fp)
 "                        (organizational domain from the Public Suffix List)\n"
 "  --psl FILE            public suffix list for rfc7489 (.dat or .dafsa;\n"
 "                        default: the system's, /usr/share/publicsuffix)\n"
-"  --zone FILE           answer DNS queries only from this zone file (offline)\n"
+"  --zone FILE           answer DNS queries from this zone file only\n"
 "  --dns-server ADDR     ask this server, IP or IP:PORT or [IPv6]:PORT;\n"
 "                        repeatable (at most %d); default: /etc/resolv.conf\n"
 "  --timeout MS          per-try DNS timeout in milliseconds (default 2000)\n"
@@ -80,7 +81,8 @@ domain_ok(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len == 0 || len > DMARC_ARG_MAX + 1 || !mauth_dns_name_valid(s, len))
+	if (len == 0 || len > DMARC_ARG_MAX + 1 ||
+	    !mauth_dns_name_valid(s, len))
 		return false;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 ||
@@ -111,7 +113,10 @@ parse_auth(const char *opt, char *arg, int (*from_str)(const char *),
 	return 0;
 }
 
-/* parse_args - fill *a from argv; 0 on success, -1 after --help, else the exit status */
+/*
+ * parse_args - fill *a from argv; 0 on success, -1 after --help, else the
+ * exit status
+ */
 static int
 parse_args(int argc, char **argv, struct dmarc_args *a)
 {

@@ -27,7 +27,8 @@ render_dmarc_text(FILE *fp, const struct mauth_dmarc_eval *ev)
 {
 	int policy = mauth_dmarc_eval_policy(ev);
 
-	fprintf(fp, "%s\n", mauth_dmarc_result_str(mauth_dmarc_eval_result(ev)));
+	fprintf(fp, "%s\n",
+	    mauth_dmarc_result_str(mauth_dmarc_eval_result(ev)));
 	line(fp, "policy", policy == MAUTH_DMARC_POLICY_UNSET ? NULL :
 	    mauth_dmarc_policy_str(policy));
 	line(fp, "policy domain", mauth_dmarc_eval_policy_domain(ev));

@@ -22,6 +22,7 @@ void	render_dmarc_text(FILE *fp, const struct mauth_dmarc_eval *ev);
  * spf_aligned, dkim_aligned, testing, record, reason, mode, dns_queries.
  * Returns 0, or -1 when the object could not be built (out of memory).
  */
-int	render_dmarc_json(FILE *fp, const struct mauth_dmarc_eval *ev, int mode);
+int	render_dmarc_json(FILE *fp, const struct mauth_dmarc_eval *ev,
+	    int mode);
 
 #endif /* MAUTH_CLI_RENDER_DMARC_H */

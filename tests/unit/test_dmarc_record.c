@@ -110,7 +110,8 @@ static const struct rec_case cases[] = {
 	/* policies (RFC 9989 4.7 p, sp, np) */
 	{ "all three policies", "v=DMARC1; p=none; sp=quarantine; np=reject",
 	    0, DMARC_REC_OK,
-	    "p=none sp=quarantine np=reject " D " rua=0 ruf=0 unknown=0 bad=0" },
+	    "p=none sp=quarantine np=reject " D
+	    " rua=0 ruf=0 unknown=0 bad=0" },
 	{ "upper-case values", "v=DMARC1; p=QUARANTINE; adkim=S; aspf=S", 0,
 	    DMARC_REC_OK,
 	    "p=quarantine sp=- np=- adkim=s aspf=s psd=u t=n pct=- rua=0 "
@@ -173,7 +174,8 @@ static const struct rec_case cases[] = {
 	{ "rua scheme only", "v=DMARC1; p=none; rua=mailto:", 0, DMARC_REC_OK,
 	    "p=none sp=- np=- " D " rua=0 ruf=0 unknown=0 bad=0" },
 	{ "ruf", "v=DMARC1; p=none; ruf=mailto:f@example.com", 0,
-	    DMARC_REC_OK, "p=none sp=- np=- " D " rua=0 ruf=1 unknown=0 bad=0" },
+	    DMARC_REC_OK,
+	    "p=none sp=- np=- " D " rua=0 ruf=1 unknown=0 bad=0" },
 	/* ignored tags */
 	{ "unknown tags ignored", "v=DMARC1; p=reject; foo=bar; adkim=s; "
 	    "zz=top", 0, DMARC_REC_OK,

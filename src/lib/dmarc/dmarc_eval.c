@@ -49,10 +49,10 @@ enum { LK_NONE = 0, LK_RECORD, LK_TEMP };
 
 /* One _dmarc.<name> TXT lookup, made at most once per evaluation. */
 struct lookup {
-	char			 name[DMARC_NAME_MAX + 1];	/* without _dmarc. */
+	char			 name[DMARC_NAME_MAX + 1];	/* no _dmarc. */
 	int			 state;
 	bool			 name_exists;	/* _dmarc.<name> was NOERROR */
-	unsigned		 ndmarc;	/* DMARC records in the answer */
+	unsigned		 ndmarc;	/* DMARC records seen */
 	uint8_t			*text;		/* the single record */
 	size_t			 len;
 	struct dmarc_record	 rec;		/* spans into text */
@@ -91,7 +91,7 @@ struct dctx {
 	bool		 ids_capped;
 	bool		 nomem;
 	char		 from[DMARC_NAME_MAX + 1];
-	struct buf	 notes;		/* "; "-separated extras of the reason */
+	struct buf	 notes;		/* extras of the reason */
 };
 
 /* ---- names -------------------------------------------------------------- */

@@ -19,7 +19,7 @@
 #define DMARC_WALK_MAX		8	/* RFC 9989 4.10: queries of one walk */
 #define DMARC_WALK_SHORTCUT	7	/* RFC 9989 4.10 step 5: labels kept */
 #define DMARC_MAX_ID_WALKS	16	/* identifier walks per evaluation */
-#define DMARC_MAX_LOOKUPS	160	/* distinct _dmarc names per evaluation */
+#define DMARC_MAX_LOOKUPS	160	/* _dmarc names per evaluation */
 #define DMARC_NAME_MAX		253
 
 /* A tag value absent from the record. */
@@ -31,7 +31,7 @@
 enum dmarc_rec_status {
 	DMARC_REC_OK = 0,	/* a DMARC Policy Record (v=DMARC1 first) */
 	DMARC_REC_NOT_DMARC,	/* does not start with v=DMARC1: discarded */
-	DMARC_REC_INVALID	/* starts like one, but unusable (control bytes) */
+	DMARC_REC_INVALID	/* like one, but control bytes */
 };
 
 /* A span of the record text (value of a tag), not NUL-terminated. */
@@ -45,17 +45,17 @@ struct dmarc_span {
  * given to dmarc_record_parse() and live as long as it does.
  */
 struct dmarc_record {
-	int		 p;		/* enum mauth_dmarc_policy, ABSENT or INVALID */
+	int		 p;		/* a policy, ABSENT or INVALID */
 	int		 sp;
 	int		 np;
 	char		 adkim;		/* 'r' or 's' (default 'r') */
 	char		 aspf;
 	char		 psd;		/* 'y', 'n' or 'u' (default 'u') */
 	bool		 testing;	/* t=y */
-	int		 pct;		/* 0..100, ABSENT when missing or invalid */
+	int		 pct;		/* 0..100, or ABSENT (also invalid) */
 	unsigned	 rua_valid;	/* syntactically valid URIs in rua */
 	unsigned	 ruf_valid;
-	unsigned	 unknown_tags;	/* ignored: unknown, duplicate or malformed */
+	unsigned	 unknown_tags;	/* unknown, repeated, malformed */
 	bool		 bad_value;	/* a known tag had an invalid value */
 	struct dmarc_span rua, ruf, fo, rf, ri;
 };

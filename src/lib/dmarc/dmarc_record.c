@@ -324,7 +324,7 @@ dmarc_record_parse(const uint8_t *data, size_t len, struct dmarc_record *rec,
 		tag = trim(s, &taglen);
 		s = semi + 1;
 		if (taglen == 0)
-			continue;	/* empty: between separators or trailing */
+			continue;	/* empty: ";;" or trailing */
 		if (++ntags > DMARC_MAX_TAGS) {
 			rec->unknown_tags++;
 			break;
