@@ -706,7 +706,7 @@ dns_problem(const struct lookup *lk)
  * odkim_result - THE translation of libopendkim's verdicts (DKIM_STAT of
  * the message, DKIM_SIGERROR and flags of one signature) into an RFC 8601
  * 2.7.1 result and a one-line reason.  The table was measured (see
- * docs/dkim.md); notes:
+ * src/lib/dkim/README.md); notes:
  *  - pass needs PASSED and a matching body hash (DKIM_SIG_CHECK);
  *  - KEYFAIL is a DNS failure: temperror;
  *  - a missing, revoked, undecodable or mismatched key is permerror
