@@ -74,6 +74,19 @@ struct mauth_dmarc_input {
 
 /*
  * The outcome.  Strings borrowed from the evaluation; NULL when unknown.
+ *
+ * mauth_dmarc_evaluate - every DNS query goes through r and is counted in
+ * budget; budget NULL means a budget of the evaluation's own (146 queries:
+ * every possible walk, and 20 s of DNS time).  A spent budget, like a
+ * timeout, is a temporary failure (result temperror when it matters).
+ * Returns MAUTH_OK with *out set (free with mauth_dmarc_eval_free()) for
+ * every verdict, including a From domain that is not a usable ASCII domain
+ * name (result permerror); MAUTH_ERR_INVAL (reason in errbuf, may be NULL)
+ * when ctx, r, in or in->from_domain is NULL or in->ndkim is over
+ * MAUTH_DMARC_MAX_DKIM; MAUTH_ERR_NOMEM.  Identifiers that are not valid
+ * domain names never align.  policy is MAUTH_DMARC_POLICY_UNSET unless the
+ * result is pass or fail (for pass it is the policy a failing message would
+ * get).
  */
 struct mauth_dmarc_eval;
 MAUTH_API int mauth_dmarc_evaluate(const struct mauth_dmarc_ctx *ctx,

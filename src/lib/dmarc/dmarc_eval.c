@@ -24,6 +24,8 @@
 /* queries of one evaluation when the caller gives no budget: every walk */
 #define DMARC_DEFAULT_MAX_QUERIES \
 	(DMARC_WALK_MAX * (1 + 1 + DMARC_MAX_ID_WALKS) + 2)
+/* and the DNS time they may take together (as SPF, RFC 7208 4.6.4) */
+#define DMARC_DEFAULT_MAX_MS	20000
 
 struct mauth_dmarc_ctx {
 	int		 mode;
@@ -882,6 +884,7 @@ mauth_dmarc_evaluate(const struct mauth_dmarc_ctx *ctx,
 	ev->policy = MAUTH_DMARC_POLICY_UNSET;
 	if (budget == NULL) {
 		mauth_dns_budget_init(&local, DMARC_DEFAULT_MAX_QUERIES);
+		local.max_ms = DMARC_DEFAULT_MAX_MS;
 		budget = &local;
 	}
 	sent0 = budget->sent;
