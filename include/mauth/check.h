@@ -113,7 +113,15 @@ MAUTH_API const char *mauth_check_from_domain(const struct mauth_check *chk);
 MAUTH_API const char *mauth_check_from_problem(const struct mauth_check *chk);
 /* limits hit while reading the message ("too many header fields", ...), or NULL */
 MAUTH_API const char *mauth_check_limit_hit(const struct mauth_check *chk);
-/* the Authentication-Results header value (without "Authentication-Results:") */
+/*
+ * the Authentication-Results header value (without "Authentication-Results:"),
+ * folded as options.authres_fold says.  spf appears when SPF was evaluated
+ * (smtp.mailfrom; smtp.helo for a null reverse-path); otherwise there is no
+ * spf resinfo (RFC 8601 2.7) and the dmarc resinfo carries the comment
+ * "(spf not evaluated: REASON)".  One dkim resinfo per checked signature (at
+ * most max_authres_dkim; a comment counts the rest), "dkim=none" for an
+ * unsigned message; one dmarc resinfo (see mauth_check_dmarc_result).
+ */
 MAUTH_API const char *mauth_check_authres(const struct mauth_check *chk);
 
 /* ---- added with the implementation (issue 3) ---- */

@@ -344,6 +344,8 @@ verify_path(struct mauth_ctx *ctx, const struct verify_args *a,
 			break;
 		index++;
 		vs.label = mauth_msg_label(m);
+		/* a file of a directory or Maildir is its own path */
+		vs.path = mbox ? path : vs.label;
 		vs.index = mbox ? index : 0;
 		if (mauth_msg_error(m) != NULL) {
 			st->errors++;
