@@ -16,12 +16,19 @@
  *     DNS name; keeping it unusable would let a sender escape DMARC).
  *   - Local parts are lenient about dots (RFC 5322 obs forms and real
  *     mail have "a..b"); adjacent words are not accepted.
- *   - Several addresses in one field: RFC 9989 lets DMARC proceed when
- *     they all share one domain; otherwise the message is outside DMARC.
+ *   - Several addresses in one field: RFC 9989 (as DMARCbis words it)
+ *     proceeds with DMARC only when the domain is identical for all of
+ *     them; a field with several domains is exempt from DMARC checking.
  *     The status is MULTIPLE_ADDRESSES either way, with the common domain
- *     (mauth_from_domain) when there is one.
- *   - Several From fields (RFC 5322 3.6: exactly one) are MULTIPLE_FROM;
- *     no Author Domain is given.
+ *     (mauth_from_domain) when there is one.  An address without a usable
+ *     domain among them means no common domain.
+ *   - Several From fields (RFC 5322 3.6: exactly one), no From field, and
+ *     a field without a meaningful domain are outside the scope of RFC
+ *     9989 (RFC 7489 6.6.1: typically rejected, or ignored for an empty
+ *     group); they get MULTIPLE_FROM, NONE, NO_DOMAIN and no Author
+ *     Domain, and the caller's policy decides.
+ *   - U-label domains are kept as UTF-8 bytes; RFC 9989 wants the A-label
+ *     for DNS, which the caller must derive (no IDNA library here).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -728,8 +735,8 @@ mauth_from_add(struct mauth_from *f, const char *value, size_t len)
 		    f->total, why);
 	else
 		snprintf(f->reason, sizeof(f->reason),
-		    "%zu addresses in different domains (RFC 9989: DMARC "
-		    "cannot be applied)", f->total);
+		    "%zu addresses in different domains (RFC 9989: exempt "
+		    "from DMARC checking)", f->total);
 	return MAUTH_OK;
 }
 
