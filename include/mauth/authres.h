@@ -13,9 +13,10 @@
  *
  * The builder writes one header field value: authserv-id, then one resinfo
  * per result added, or "none".  It takes result words ("pass", "fail", ...),
- * not the engines' enums.  Values are written bare when the parser reads
- * them back unchanged, otherwise as a quoted-string; every generated value
- * parses back to the data given.
+ * not the engines' enums.  A value is written bare only when it is an
+ * RFC 2045 token or [local-part] "@" domain and the parser reads it back
+ * unchanged, otherwise as a quoted-string; every generated value parses
+ * back to the data given.
  */
 #ifndef MAUTH_AUTHRES_H
 #define MAUTH_AUTHRES_H

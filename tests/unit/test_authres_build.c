@@ -46,7 +46,15 @@ static const struct quote_case quotes[] = {
 	{ "token", "example.net", "example.net" },
 	{ "address", "user@example.net", "user@example.net" },
 	{ "at-domain", "@example.net", "@example.net" },
-	{ "base64 with slash plus equals", "Qg+/Fo=C", "Qg+/Fo=C" },
+	{ "base64 with plus", "Qg+FoC0a", "Qg+FoC0a" },
+	{ "base64 with slash is quoted (not a token)", "Qgi/FoC0",
+	    "\"Qgi/FoC0\"" },
+	{ "equals is quoted", "ab=", "\"ab=\"" },
+	{ "slash in local-part is an address", "a/b@example.net",
+	    "a/b@example.net" },
+	{ "domain with underscore", "u@_spf.example.net",
+	    "u@_spf.example.net" },
+	{ "address with bad domain char", "u@exa/mple", "\"u@exa/mple\"" },
 	{ "space", "a b", "\"a b\"" },
 	{ "double quote", "a\"b", "\"a\\\"b\"" },
 	{ "backslash", "a\\b", "\"a\\\\b\"" },
@@ -293,7 +301,7 @@ test_helpers(void **state)
 	    "spf=none reason=\"no SPF record\" smtp.helo=mail.example.net; "
 	    "dkim=pass reason=\"signature verified\" header.d=example.net "
 	    "header.i=@example.net header.a=rsa-sha256 header.s=sel1 "
-	    "header.b=Qgi/FoC0; "
+	    "header.b=\"Qgi/FoC0\"; "
 	    "dkim=fail reason=\"body hash mismatch\" header.d=example.com "
 	    "header.a=ed25519-sha256; "
 	    "dmarc=pass header.from=example.net policy.dmarc=reject "
@@ -370,7 +378,7 @@ test_folding(void **state)
 	    "\tspf=none reason=\"no SPF record\" smtp.helo=mail.example.net;\n"
 	    "\tdkim=pass reason=\"signature verified\" header.d=example.net\n"
 	    "\theader.i=@example.net header.a=rsa-sha256 header.s=sel1\n"
-	    "\theader.b=Qgi/FoC0;\n"
+	    "\theader.b=\"Qgi/FoC0\";\n"
 	    "\tdkim=fail reason=\"body hash mismatch\" header.d=example.com\n"
 	    "\theader.a=ed25519-sha256;\n"
 	    "\tdmarc=pass header.from=example.net policy.dmarc=reject "

@@ -4,9 +4,10 @@
  * Quoting: authserv-id and reason are RFC 2045 values, written as a token
  * when every byte is a token character, else as a quoted-string (RFC 5322
  * 3.2.4, '"' and '\' escaped).  A property value is written bare only when
- * the parser's own pvalue reader gives it back unchanged (token, dot-atom
- * "@" domain, "@" domain, ...), else quoted: so every value re-parses to
- * what was given.  Comments escape '(', ')' and '\'.  Control bytes and
+ * it is a token or [local-part] "@" domain by the letter of RFC 8601 2.2
+ * and the parser's own pvalue reader gives it back unchanged, else quoted:
+ * so every value re-parses to what was given, and strict readers accept it
+ * (header.b=Qgi/FoC0 is read, but written "Qgi/FoC0").  Comments escape '(', ')' and '\'.  Control bytes and
  * NUL cannot be represented in any of these and are refused.
  */
 #include <stdlib.h>
@@ -132,11 +133,38 @@ pvalue_bare(const char *s, size_t n)
 	return same;
 }
 
+/*
+ * pvalue_strict - is s[0..n) bare pvalue by the letter of RFC 8601 2.2: a
+ * token, or [local-part] "@" domain-name?  The parser also reads atext
+ * runs such as header.b=Qgi/FoC0 bare; we do not write them so.
+ */
+static bool
+pvalue_strict(const char *s, size_t n)
+{
+	const char *at = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '@')
+			at = s + i;
+	if (at == NULL) {
+		for (i = 0; i < n; i++)
+			if (!ar_is_tokenchar((unsigned char)s[i]))
+				return false;
+		return true;
+	}
+	/* the local-part was checked by the parser (dot-atom or quoted) */
+	for (at++; at < s + n; at++)
+		if (!ar_is_kwchar((unsigned char)*at) && *at != '.')
+			return false;
+	return true;
+}
+
 /* put_pvalue - RFC 8601 pvalue: bare when it re-parses unchanged */
 static void
 put_pvalue(struct buf *b, const char *s, size_t n)
 {
-	if (pvalue_bare(s, n))
+	if (pvalue_bare(s, n) && pvalue_strict(s, n))
 		buf_append(b, s, n);
 	else
 		put_quoted(b, s, n);
