@@ -14,12 +14,8 @@
 
 #include "mauth/mauth.h"
 #include "cli/cli.h"
+#include "cli/dns_args.h"
 #include "cli/render_spf.h"
-
-#define SPF_CACHE_ENTRIES	4096
-#define SPF_CACHE_MAX_TTL	3600
-#define SPF_TIMEOUT_MAX_MS	60000
-#define SPF_RETRIES_MAX		10
 
 enum {
 	OPT_IP = 256,
@@ -41,11 +37,7 @@ struct spf_args {
 	const char	*mail_from;	/* NULL: not given; "": null reverse-path */
 	const char	*helo;
 	int		 identity;	/* -1: chosen from what was given */
-	const char	*zone;
-	const char	*servers[MAUTH_DNS_MAX_SERVERS];
-	size_t		 nservers;
-	unsigned	 timeout_ms;	/* 0: library default */
-	unsigned	 retries;	/* 0: library default */
+	struct cli_dns_args dns;
 	const char	*receiver;
 	bool		 explain;
 	bool		 json;
@@ -116,7 +108,7 @@ parse_args(int argc, char **argv, struct spf_args *a)
 		{ "help",	no_argument,	   NULL, OPT_HELP },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	int ch;
+	int ch, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->identity = -1;
@@ -142,30 +134,20 @@ parse_args(int argc, char **argv, struct spf_args *a)
 				    "'mailfrom' or 'helo'", optarg);
 			break;
 		case OPT_ZONE:
-			if (a->zone != NULL)
-				return cli_error("--zone given twice");
-			a->zone = optarg;
+			if ((rc = cli_dns_set_zone(&a->dns, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_DNS_SERVER:
-			if (a->nservers == MAUTH_DNS_MAX_SERVERS)
-				return cli_error("--dns-server: at most %d "
-				    "servers", MAUTH_DNS_MAX_SERVERS);
-			if (optarg[0] == '\0')
-				return cli_error("--dns-server: empty address");
-			a->servers[a->nservers++] = optarg;
+			if ((rc = cli_dns_add_server(&a->dns, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_TIMEOUT:
-			if (cli_parse_uint(optarg, 1, SPF_TIMEOUT_MAX_MS,
-			    &a->timeout_ms) == -1)
-				return cli_error("--timeout: '%s' is not a "
-				    "number of milliseconds in 1..%d", optarg,
-				    SPF_TIMEOUT_MAX_MS);
+			if ((rc = cli_dns_set_timeout(&a->dns, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_RETRIES:
-			if (cli_parse_uint(optarg, 1, SPF_RETRIES_MAX,
-			    &a->retries) == -1)
-				return cli_error("--retries: '%s' is not a "
-				    "number in 1..%d", optarg, SPF_RETRIES_MAX);
+			if ((rc = cli_dns_set_retries(&a->dns, optarg)) != 0)
+				return rc;
 			break;
 		case OPT_RECEIVER:
 			a->receiver = optarg;
@@ -195,9 +177,8 @@ parse_args(int argc, char **argv, struct spf_args *a)
 	if (!ip_valid(a->ip))
 		return cli_error("--ip: '%s' is not an IPv4 or IPv6 address",
 		    a->ip);
-	if (a->zone != NULL && a->nservers > 0)
-		return cli_error("--zone and --dns-server cannot be used "
-		    "together");
+	if ((rc = cli_dns_check(&a->dns)) != 0)
+		return rc;
 
 	/* which identity: explicit, else MAIL FROM if given, else HELO */
 	if (a->identity == -1) {
@@ -220,45 +201,6 @@ parse_args(int argc, char **argv, struct spf_args *a)
 	return 0;
 }
 
-/* open_resolver - the resolver asked for, with a cache in front */
-static int
-open_resolver(const struct spf_args *a, struct mauth_resolver **out)
-{
-	struct mauth_dns_options opts;
-	char err[512];
-	size_t i;
-	int rc;
-
-	err[0] = '\0';
-	if (a->zone != NULL) {
-		rc = mauth_resolver_new_zone(a->zone, out, err, sizeof(err));
-	} else {
-		memset(&opts, 0, sizeof(opts));
-		for (i = 0; i < a->nservers; i++)
-			opts.servers[i] = a->servers[i];
-		opts.nservers = a->nservers;
-		opts.timeout_ms = a->timeout_ms;
-		opts.retries = a->retries;
-		rc = mauth_resolver_new_ldns(&opts, out, err, sizeof(err));
-	}
-	if (rc != MAUTH_OK) {
-		*out = NULL;
-		if (rc == MAUTH_ERR_NOMEM)
-			return cli_fail("%s", mauth_strerror(rc));
-		if (err[0] == '\0')
-			return cli_error("%s: %s", a->zone != NULL ? a->zone :
-			    "resolver", mauth_strerror(rc));
-		return cli_error("%s", err);
-	}
-	if ((rc = mauth_resolver_enable_cache(*out, SPF_CACHE_ENTRIES,
-	    SPF_CACHE_MAX_TTL)) != MAUTH_OK) {
-		mauth_resolver_free(*out);
-		*out = NULL;
-		return cli_fail("DNS cache: %s", mauth_strerror(rc));
-	}
-	return 0;
-}
-
 /* cmd_spf - "mauth spf" */
 int
 cmd_spf(int argc, char **argv)
@@ -273,7 +215,7 @@ cmd_spf(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc == -1 ? CLI_EXIT_OK : rc;
-	if ((rc = open_resolver(&a, &r)) != 0)
+	if ((rc = cli_dns_open(&a.dns, &r)) != 0)
 		return rc;
 
 	mauth_spf_request_init(&req);
