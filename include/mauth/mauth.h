@@ -9,6 +9,8 @@
 #include "spf.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "message.h"
+#include "authres.h"
 #include "check.h"
 
 #endif /* MAUTH_MAUTH_H */
