@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -581,6 +582,64 @@ test_budget(void **state)
 	mauth_ctx_free(ctx);
 }
 
+#define NTHREADS	4
+#define NROUNDS		25
+
+struct tjob {
+	struct fixture	*fx;
+	unsigned	 bad;
+	char		 why[1200];
+};
+
+/* thread_main - every case NROUNDS times on the shared context */
+static void *
+thread_main(void *arg)
+{
+	struct tjob *j = arg;
+	const struct tcase *c;
+	struct mauth_check *chk;
+	char want[512], got[512];
+	size_t i, k;
+
+	for (k = 0; k < NROUNDS; k++)
+		for (i = 0; i < NCASES; i++) {
+			c = &cases[i];
+			snprintf(want, sizeof(want), "%s|%s|%s|%s",
+			    c->spf != NULL ? c->spf : "-", c->dkim, c->dmarc,
+			    c->from_problem ? "problem" : "ok");
+			chk = run(j->fx, c, (int)((i + k) % FEED_COUNT),
+			    (unsigned)(i * 31 + k));
+			verdict(chk, got, sizeof(got));
+			if (strcmp(got, want) != 0 && j->bad++ == 0)
+				snprintf(j->why, sizeof(j->why), "%s: got %s, "
+				    "want %s", c->name, got, want);
+			mauth_check_free(chk);
+		}
+	return NULL;
+}
+
+/* one context shared by threads (the milter's shape) gives the same results */
+static void
+test_threads(void **state)
+{
+	struct tjob jobs[NTHREADS];
+	pthread_t tid[NTHREADS];
+	size_t i;
+
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i < NTHREADS; i++) {
+		jobs[i].fx = *state;
+		if (pthread_create(&tid[i], NULL, thread_main, &jobs[i]) != 0)
+			fail_msg("threads: pthread_create failed");
+	}
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < NTHREADS; i++)
+		if (jobs[i].bad > 0)
+			fail_msg("threads: thread %zu: %u wrong, first %s", i,
+			    jobs[i].bad, jobs[i].why);
+}
+
 int
 main(void)
 {
@@ -590,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
