@@ -122,7 +122,8 @@ struct dkim_sigscreen {
  * MAUTH_OK or MAUTH_ERR_NOMEM.
  */
 int	dkim_sig_screen(const char *value, size_t len, int64_t now,
-	    bool allow_sha1, struct dkim_sigscreen *s) __attribute__((warn_unused_result));
+	    bool allow_sha1, struct dkim_sigscreen *s)
+	    __attribute__((warn_unused_result));
 void	dkim_sig_screen_free(struct dkim_sigscreen *s);
 
 /*

@@ -129,7 +129,7 @@ wire_name(const char *name, uint8_t *w, size_t wlen)
 	return o;
 }
 
-/* put16 / put32 - big-endian stores */
+/* put16 - big-endian 16-bit store */
 static void
 put16(uint8_t *p, unsigned v)
 {
@@ -137,6 +137,7 @@ put16(uint8_t *p, unsigned v)
 	p[1] = (uint8_t)v;
 }
 
+/* put32 - big-endian 32-bit store */
 static void
 put32(uint8_t *p, uint32_t v)
 {
