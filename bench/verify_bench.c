@@ -399,7 +399,7 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", argv[1], sets[s]);
 		load_set(path);
 		snprintf(path, sizeof(path), "%s/testdata/verify/keys/%s",
-		    MAUTH_SOURCE_DIR, ed ? "ed25519.pem" : "rsa2048.pem");
+		    BENCH_SOURCE_DIR, ed ? "ed25519.pem" : "rsa2048.pem");
 		siglen = sizeof(sig);
 		pub = floor_key(path, sig, &siglen, ed);
 		/* warm-up: caches, page faults, OpenSSL's lazy init */

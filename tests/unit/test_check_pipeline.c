@@ -553,7 +553,7 @@ test_budget(void **state)
 	struct mauth_ctx *ctx;
 	struct mauth_check *chk;
 	char err[256], path[512], *m;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	mauth_ctx_options_init(&o);
