@@ -108,6 +108,7 @@ struct dkim_sigscreen {
 	int	 result;	/* MAUTH_DKIM_*; MAUTH_DKIM_NONE = candidate */
 	char	 reason[128];	/* when result != NONE */
 	char	*domain, *identity, *selector, *algorithm, *b_prefix;
+	char	*b_full;	/* b= without FWS, only when result == NONE */
 	bool	 ed25519;	/* a=ed25519-sha256 */
 	bool	 has_l;
 	uint64_t l;		/* l= when has_l */

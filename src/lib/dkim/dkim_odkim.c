@@ -59,7 +59,7 @@ struct sigrec {
 	struct dkim_sigscreen	 scr;
 	bool			 candidate;	/* evaluated by libopendkim */
 	bool			 over_cap;
-	int			 fed;		/* index among fed fields; -1 */
+	int			 fed;		/* libopendkim siglist index; -1 */
 	struct mauth_dkim_sig	 out;
 	char			*reason;	/* owned; out.reason */
 };
@@ -328,35 +328,64 @@ hook_service_close(void *srv)
 
 /* ---- the prescreen ------------------------------------------------------ */
 
+/* b_equal - whether two b= values are equal once FWS is removed */
+static bool
+b_equal(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n')
+			a++;
+		while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+			b++;
+		if (*a != *b)
+			return false;
+		if (*a == '\0')
+			return true;
+		a++;
+		b++;
+	}
+}
+
 /*
- * prescreen - libopendkim has parsed the signature fields we fed it (in
- * order: with DKIM_LIBFLAGS_BADSIGHANDLES every fed field has an entry);
- * ignore all that our screen did not make candidates.
+ * prescreen - libopendkim has parsed the signature fields we fed it.  With
+ * DKIM_LIBFLAGS_BADSIGHANDLES every fed field has an entry, in header
+ * order, even a broken one for which dkim_header() reported an error; so
+ * the j-th entry is the j-th fed field.  That pairing is checked (same
+ * count, same b= for every candidate); if it does not hold, nothing is
+ * evaluated rather than risk reporting one field's verdict for another.
+ * Entries that are not candidates are ignored: no DNS, no verification.
  */
 static DKIM_CBSTAT
 prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 {
 	struct dkimv *v = dkim_get_user_context(dkim);
-	size_t i, k = 0;
+	const char *b;
+	size_t k;
+	bool ok;
 	int j;
 
 	if (v == NULL)
 		return DKIM_CBSTAT_ERROR;
-	for (j = 0; j < nsigs; j++) {
-		/* find the j-th fed field */
-		while (k < v->nsigs && v->sigs[k].fed != j)
-			k++;
-		if (k == v->nsigs || (size_t)nsigs != v->nfed) {
-			dkim_sig_ignore(sigs[j]);
-			continue;
-		}
+	ok = nsigs >= 0 && (size_t)nsigs == v->nfed;
+	for (k = 0; ok && k < v->nsigs; k++) {
 		if (!v->sigs[k].candidate)
+			continue;
+		b = (const char *)dkim_sig_gettagvalue(
+		    sigs[v->sigs[k].fed], 0, (u_char *)"b");
+		if (b == NULL || v->sigs[k].scr.b_full == NULL ||
+		    !b_equal(v->sigs[k].scr.b_full, b))
+			ok = false;
+	}
+	for (j = 0; j < nsigs; j++) {
+		for (k = 0; ok && k < v->nsigs; k++)
+			if (v->sigs[k].candidate && v->sigs[k].fed == j)
+				break;
+		if (!ok || k == v->nsigs)
 			dkim_sig_ignore(sigs[j]);
 	}
-	/* a count mismatch would pair results wrongly: evaluate nothing */
-	if ((size_t)nsigs != v->nfed)
-		for (i = 0; i < v->nsigs; i++)
-			v->sigs[i].fed = -1;
+	if (!ok)
+		for (k = 0; k < v->nsigs; k++)
+			v->sigs[k].fed = -1;
 	return DKIM_CBSTAT_CONTINUE;
 }
 
@@ -545,7 +574,6 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	struct sigrec *s, *ns;
 	size_t ncap;
 	bool is_sig, feed = true;
-	DKIM_STAT st;
 	int rc;
 
 	if (v == NULL || name == NULL || (value == NULL && valuelen > 0))
@@ -589,6 +617,10 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 		} else
 			s->over_cap = true;
 	}
+	if (!s->candidate) {
+		free(s->scr.b_full);
+		s->scr.b_full = NULL;
+	}
 	/*
 	 * Fields we do not evaluate are still shown to libopendkim, a few of
 	 * them, for signatures that cover DKIM-Signature in h=; beyond that
@@ -602,12 +634,14 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	}
 	if (!feed)
 		return MAUTH_OK;
-	st = feed_field(v, name, namelen, value, valuelen);
-	if (st == DKIM_STAT_OK) {
-		s->fed = (int)v->nfed++;
-		if (!s->candidate)
-			v->nfed_other++;
-	}
+	/*
+	 * libopendkim may keep a broken field's entry while returning an
+	 * error: the status is not used for pairing (see prescreen).
+	 */
+	(void)feed_field(v, name, namelen, value, valuelen);
+	s->fed = (int)v->nfed++;
+	if (!s->candidate)
+		v->nfed_other++;
 	return MAUTH_OK;
 }
 

@@ -153,7 +153,7 @@ field_dup(const char *p, size_t len, bool strip, size_t max)
 	struct buf b;
 	size_t i, used = 0;
 
-	buf_init(&b, 4 * DKIMV_MAX_FIELD + 16);
+	buf_init(&b, 4 * max + 16);
 	for (i = 0; i < len && used < max; i++) {
 		if (strip && is_fws(p[i]))
 			continue;
@@ -282,8 +282,9 @@ dkim_sig_screen_free(struct dkim_sigscreen *s)
 	free(s->selector);
 	free(s->algorithm);
 	free(s->b_prefix);
+	free(s->b_full);
 	s->domain = s->identity = s->selector = s->algorithm = NULL;
-	s->b_prefix = NULL;
+	s->b_prefix = s->b_full = NULL;
 }
 
 /* upper - ASCII upper case */
@@ -541,6 +542,7 @@ dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
     struct dkim_sigscreen *s)
 {
 	struct tag tags[TAG_MAX];
+	const struct tag *b;
 	const char *why;
 	size_t n;
 
@@ -568,6 +570,15 @@ dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
 		return MAUTH_ERR_NOMEM;
 	}
 	screen_tags(s, tags, n, now, allow_sha1);
+	if (s->result == MAUTH_DKIM_NONE) {
+		/* the whole b= pairs our field with libopendkim's entry */
+		b = tag_find(tags, n, "b");
+		if ((s->b_full = field_dup(b->val, b->vallen, true,
+		    DKIMV_MAX_SIGHDR)) == NULL) {
+			dkim_sig_screen_free(s);
+			return MAUTH_ERR_NOMEM;
+		}
+	}
 	return MAUTH_OK;
 }
 
