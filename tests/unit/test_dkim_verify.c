@@ -419,6 +419,64 @@ test_hostile_fields(void **state)
 	free(sig);
 }
 
+/*
+ * pairing: fields that libopendkim keeps as broken entries (even when
+ * dkim_header() fails) must not shift the results of the others
+ */
+static void
+test_pairing(void **state)
+{
+	static const char *const pre[] = {
+		/* no b=: dkim_header() fails, the entry stays */
+		"DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=rsa; "
+		    "h=from; " BH "\r\n",
+		/* selector label over 63 bytes: ours rejects, libopendkim not */
+		"DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=aaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; "
+		    "h=from; " BH " b=SAME\r\n",
+	};
+	struct dkimv *v;
+	char path[512], *one, *msg, *b, *e;
+	size_t len, plen, i, k;
+
+	(void)state;
+	(void)snprintf(path, sizeof(path), FIX "pass-rsa.eml");
+	if ((one = read_file(path, &len)) == NULL)
+		fail_msg("pairing: cannot read");
+	for (k = 0; k < 2; k++) {
+		plen = strlen(pre[k]);
+		if ((msg = malloc(plen + len + 1024)) == NULL)
+			fail_msg("pairing: no memory");
+		memcpy(msg, pre[k], plen);
+		if (k == 1) {
+			/* give the bad field the good signature's b= */
+			if ((b = strstr(one, " b=")) == NULL ||
+			    (e = strstr(b, "\r\nFrom:")) == NULL)
+				fail_msg("pairing: no b=");
+			plen -= strlen("SAME\r\n");
+			for (i = 3; b + i < e; i++)
+				if (b[i] != '\r' && b[i] != '\n' &&
+				    b[i] != ' ' && b[i] != '\t')
+					msg[plen++] = b[i];
+			msg[plen++] = '\r';
+			msg[plen++] = '\n';
+		}
+		memcpy(msg + plen, one, len);
+		if ((v = verify_mem(msg, plen + len, NULL, NULL)) == NULL)
+			fail_msg("pairing %zu: got verifier error", k);
+		if (dkimv_count(v) != 2)
+			fail_msg("pairing %zu: got %zu results, want 2", k,
+			    dkimv_count(v));
+		check_sig(k == 0 ? "pairing (no b=)" : "pairing (bad s=)", v,
+		    0, MAUTH_DKIM_PERMERROR, k == 0 ? "missing b=" :
+		    "invalid s=");
+		check_sig("pairing (good one)", v, 1, MAUTH_DKIM_PASS, NULL);
+		dkimv_free(v);
+		free(msg);
+	}
+	free(one);
+}
+
 /* ---- 1,000 signatures: only max_signatures cost DNS ---------------------- */
 
 static void
@@ -704,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_bare_lf),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_thousand),
 		cmocka_unit_test(test_dns_time_budget),
 		cmocka_unit_test(test_threads),
