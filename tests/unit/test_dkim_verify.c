@@ -288,6 +288,18 @@ test_bare_lf(void **state)
 	check_sig("bare-lf", v, 0, MAUTH_DKIM_PASS, NULL);
 	dkimv_free(v);
 	free(lf);
+
+	/* RFC 5322 4.5.3: "DKIM-Signature :" (relaxed header canon) */
+	if ((lf = malloc(len + 1)) == NULL)
+		fail_msg("wsp-colon: no memory");
+	memcpy(lf, "DKIM-Signature :", 16);
+	memcpy(lf + 16, msg + 15, len - 15);
+	if ((v = verify_mem(lf, len + 1, NULL, NULL)) == NULL ||
+	    dkimv_count(v) != 1)
+		fail_msg("wsp-colon: got no result, want 1");
+	check_sig("wsp-colon", v, 0, MAUTH_DKIM_PASS, NULL);
+	dkimv_free(v);
+	free(lf);
 	free(msg);
 }
 

@@ -572,7 +572,7 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
 	struct sigrec *s, *ns;
-	size_t ncap;
+	size_t ncap, nl;
 	bool is_sig, feed = true;
 	int rc;
 
@@ -582,9 +582,13 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 		return MAUTH_ERR_INVAL;
 	if (value == NULL)
 		value = "";
-	if (!field_name_ok(name, namelen))
+	/* RFC 5322 4.5.3 (obsolete): white space before the colon */
+	nl = namelen;
+	while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+		nl--;
+	if (!field_name_ok(name, nl))
 		return MAUTH_OK;	/* not a field libopendkim could use */
-	is_sig = str_caseeq_n(name, namelen, "DKIM-Signature", 14);
+	is_sig = str_caseeq_n(name, nl, "DKIM-Signature", 14);
 	if (!is_sig) {
 		(void)feed_field(v, name, namelen, value, valuelen);
 		return MAUTH_OK;
