@@ -32,6 +32,14 @@ def der_pub(pem_path):
     return base64.b64encode(der).decode()
 
 
+def pkcs1_pub(pem_path):
+    """bare RSAPublicKey DER (RFC 6376 3.6.1 wording), base64."""
+    der = subprocess.run(["openssl", "rsa", "-in", pem_path,
+                          "-RSAPublicKey_out", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return base64.b64encode(der).decode()
+
+
 def txt_rr(name, text):
     """a zone-file TXT line, strings of at most 255 bytes"""
     chunks = [text[i:i + 255] for i in range(0, len(text), 255)] or [""]
@@ -118,6 +126,8 @@ def main():
         z.write(txt_rr("big._domainkey.example.test",
                        "v=DKIM1; k=rsa; n=" + "note-" * 80 + "; p="
                        + der_pub(os.path.join(keydir, "rsa4096.pem"))))
+        z.write(txt_rr("pkcs1._domainkey.example.test", "v=DKIM1; p="
+                       + pkcs1_pub(os.path.join(keydir, "rsa2048.pem"))))
         z.write(txt_rr("huge._domainkey.example.test", "v=DKIM1; k=rsa; p="
                        + der_pub(os.path.join(keydir, "rsa8192.pem"))))
     recs = read_zone(zone)
@@ -188,6 +198,9 @@ def main():
     sig = dkim.sign(plain, b"big", DOMAIN, rsa4096_pem,
                     canonicalize=(b"relaxed", b"relaxed"))
     emit("rsa-4096 key record > 1024 bytes (long n=)", sig + plain)
+    sig = dkim.sign(plain, b"pkcs1", DOMAIN, rsa_pem,
+                    canonicalize=(b"simple", b"simple"))
+    emit("key p= as a bare RSAPublicKey (RFC 6376 3.6.1)", sig + plain)
     sig = dkim.sign(plain, b"huge", DOMAIN, rsa8192_pem,
                     canonicalize=(b"relaxed", b"relaxed"))
     emit("rsa-8192 key record of 1400+ bytes", sig + plain,

@@ -646,27 +646,62 @@ test_threads(void **state)
 
 /* ---- helpers: compaction and canonical body length --------------------- */
 
+#define PKCS1_768 "MGgCYQC9KcCXP8erf98CoQbm1sx0e6A2DEIX3cLc0poL03twsY4bfyBUF" \
+	"bKl5o2W1UDSvhbxZcBCngVCH4pQXUn1eMyt0ocYDkvy2SOiE+hYct5AJqbNNCUbWtNaQR31" \
+	"Lvdac78CAwEAAQ=="
+#define SPKI_768 "MHwwDQYJKoZIhvcNAQEBBQADawAwaAJhAL0pwJc/x6t/3wKhBubWzHR7oDY" \
+	"MQhfdwtzSmgvTe3Cxjht/IFQVsqXmjZbVQNK+FvFlwEKeBUIfilBdSfV4zK3ShxgOS/LZI6" \
+	"IT6Fhy3kAmps00JRta01pBHfUu91pzvwIDAQAB"
+
+struct kcase {
+	const char	*name;
+	const char	*rec;
+	size_t		 max;
+	ssize_t		 ret;	/* -1, 0, or 1 = rewritten to want */
+	const char	*want;
+	bool		 wrapped;
+};
+
+static const struct kcase kcases[] = {
+	{ "short-as-is", "v=DKIM1; k=rsa; p=" SPKI_768, 1024, 0, NULL, false },
+	{ "long-compacted", "v=DKIM1; n=a long note;\r\n\tk=rsa; x9=unknown; "
+	  "p=AB CD\r\n EF", 40, 1, "v=DKIM1;k=rsa;p=ABCDEF", false },
+	{ "too-long", "v=DKIM1; n=note; k=rsa; p=ABCDEFGHIJ", 10, -1, NULL,
+	  false },
+	{ "dup-long", "v=DKIM1; p=x; p=y", 10, -1, NULL, false },
+	{ "dup-short", "v=DKIM1; p=x; p=y", 100, 0, NULL, false },
+	{ "pkcs1-wrapped", "v=DKIM1; k=rsa; p=" PKCS1_768, 1024, 1,
+	  "v=DKIM1;k=rsa;p=" SPKI_768, true },
+	{ "pkcs1-no-k", "p=" PKCS1_768 "; n=x", 1024, 1, "p=" SPKI_768, true },
+	{ "pkcs1-ed25519-untouched", "v=DKIM1; k=ed25519; p=" PKCS1_768, 1024,
+	  0, NULL, false },
+	{ "revoked", "v=DKIM1; p=", 1024, 0, NULL, false },
+};
+
 static void
-test_key_compact(void **state)
+test_key_rewrite(void **state)
 {
-	static const char rec[] = "v=DKIM1; n=a long note;\r\n\tk=rsa; "
-	    "x9=unknown; p=AB CD\r\n EF";
-	char out[64];
-	size_t n;
+	const struct kcase *c;
+	char out[1025];
+	ssize_t r;
+	size_t i;
+	bool w;
 
 	(void)state;
-	n = dkim_key_compact((const uint8_t *)rec, sizeof(rec) - 1, 63, out,
-	    sizeof(out));
-	if (n == 0 || n != strlen("v=DKIM1;k=rsa;p=ABCDEF") ||
-	    memcmp(out, "v=DKIM1;k=rsa;p=ABCDEF", n) != 0)
-		fail_msg("compact: got \"%.*s\", want v=DKIM1;k=rsa;p=ABCDEF",
-		    (int)n, out);
-	if (dkim_key_compact((const uint8_t *)"v=DKIM1; p=x; p=y", 17, 63,
-	    out, sizeof(out)) != 0)
-		fail_msg("compact dup: got a record, want 0 (invalid)");
-	if (dkim_key_compact((const uint8_t *)rec, sizeof(rec) - 1, 10, out,
-	    sizeof(out)) != 0)
-		fail_msg("compact max: got a record, want 0 (too long)");
+	for (i = 0; i < sizeof(kcases) / sizeof(kcases[0]); i++) {
+		c = &kcases[i];
+		r = dkim_key_rewrite((const uint8_t *)c->rec, strlen(c->rec),
+		    c->max, out, sizeof(out), &w);
+		if ((c->ret <= 0 && r != c->ret) || (c->ret == 1 && (r <= 0 ||
+		    (size_t)r != strlen(c->want) ||
+		    memcmp(out, c->want, (size_t)r) != 0)))
+			fail_msg("%s: got %zd \"%.*s\", want %zd %s", c->name,
+			    r, r > 0 ? (int)r : 0, out, c->ret,
+			    c->want != NULL ? c->want : "");
+		if (w != c->wrapped)
+			fail_msg("%s: got wrapped %d, want %d", c->name, w,
+			    c->wrapped);
+	}
 }
 
 struct blcase {
@@ -767,7 +802,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_names),
-		cmocka_unit_test(test_key_compact),
+		cmocka_unit_test(test_key_rewrite),
 		cmocka_unit_test(test_bodylen),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_properties),

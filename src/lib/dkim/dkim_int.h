@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mauth/dkim.h"
 #include "mauth/dns.h"
@@ -128,14 +129,19 @@ int	dkim_sig_screen(const char *value, size_t len, int64_t now,
 void	dkim_sig_screen_free(struct dkim_sigscreen *s);
 
 /*
- * dkim_key_compact - when a key record txt[0..len) is longer than max bytes,
- * rewrite it into out (outlen bytes) with FWS and tags other than v h k p s t
- * removed (RFC 6376 3.6.1: unknown tags are ignored, n= is notes).  Returns
- * the new length, or 0 when the record cannot be compacted to max bytes
- * (not a valid tag-list, or still too long).
+ * dkim_key_rewrite - prepare a key record txt[0..len) for libopendkim,
+ * which reads at most max bytes of it and decodes p= only as a
+ * SubjectPublicKeyInfo.  When the record is longer than max, or its RSA p=
+ * is a bare RSAPublicKey (the form RFC 6376 3.6.1 describes for k=rsa),
+ * writes into out (outlen bytes) a record without FWS and without tags
+ * other than v h k p s t (RFC 6376 3.6.1: unknown tags are ignored, n= is
+ * notes), with an RSAPublicKey wrapped into a SubjectPublicKeyInfo.
+ * Returns the new length; 0 when the record can be used as it is; -1 when
+ * it cannot be brought within max bytes.  *wrapped says whether p= was
+ * wrapped.
  */
-size_t	dkim_key_compact(const uint8_t *txt, size_t len, size_t max,
-	    char *out, size_t outlen);
+ssize_t	dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max,
+	    char *out, size_t outlen, bool *wrapped);
 
 /*
  * dkim_key_type - the k= of a key record (RFC 6376 3.6.1; "rsa" when

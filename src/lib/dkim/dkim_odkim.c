@@ -51,6 +51,7 @@ struct lookup {
 	size_t		 reclen;	/* bytes of the TXT record */
 	bool		 too_long;	/* over DKIMV_KEY_MAX even compacted */
 	char		 ktype[16];	/* k= of the record; "" unknown */
+	bool		 wrapped;	/* p= was an RSAPublicKey */
 	size_t		 wirelen;
 };
 
@@ -213,8 +214,9 @@ hook_start(void *srv, int type, unsigned char *query, unsigned char *buf,
 	struct mauth_dns_answer *ans = NULL;
 	struct lookup *lk;
 	const uint8_t *recs[16];
-	size_t lens[16], nrecs = 0, i, clen;
+	size_t lens[16], nrecs = 0, i;
 	char compact[DKIMV_KEY_MAX + 1];
+	ssize_t rw;
 	int st;
 
 	(void)srv;
@@ -248,26 +250,27 @@ hook_start(void *srv, int type, unsigned char *query, unsigned char *buf,
 	if (nrecs == 1 && !dkim_key_type(recs[0], lens[0], lk->ktype,
 	    sizeof(lk->ktype)))
 		lk->ktype[0] = '\0';
-	if (nrecs == 1 && lens[0] > DKIMV_KEY_MAX) {
+	if (nrecs == 1) {
 		/*
 		 * libopendkim copies at most 1024 bytes of the record and
-		 * drops the rest without a word.  Without FWS, notes and
-		 * unknown tags most records fit; those that do not (RSA keys
-		 * above about 5,500 bits) are marked and reported.
+		 * drops the rest without a word, and decodes p= only as a
+		 * SubjectPublicKeyInfo.  Without FWS, notes and unknown tags
+		 * most long records fit; those that do not (RSA keys above
+		 * about 5,500 bits) are marked and reported.  A bare
+		 * RSAPublicKey (RFC 6376 3.6.1) is wrapped.
 		 */
 		lk->reclen = lens[0];
-		clen = dkim_key_compact(recs[0], lens[0], DKIMV_KEY_MAX,
-		    compact, sizeof(compact));
-		if (clen > 0) {
+		rw = dkim_key_rewrite(recs[0], lens[0], DKIMV_KEY_MAX,
+		    compact, sizeof(compact), &lk->wrapped);
+		if (rw > 0) {
 			recs[0] = (const uint8_t *)compact;
-			lens[0] = clen;
-		} else {
+			lens[0] = (size_t)rw;
+		} else if (rw < 0) {
 			lk->too_long = true;
 			if (lens[0] > KEY_PASS_MAX)
 				lens[0] = KEY_PASS_MAX;
 		}
-	} else if (nrecs == 1)
-		lk->reclen = lens[0];
+	}
 	lk->wirelen = wire_reply((const char *)query, ans->rcode, recs, lens,
 	    nrecs, buf, buflen);
 	mauth_dns_answer_free(ans);

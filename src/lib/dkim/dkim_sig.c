@@ -582,48 +582,218 @@ dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
 	return MAUTH_OK;
 }
 
-/* dkim_key_compact - see dkim_int.h */
-size_t
-dkim_key_compact(const uint8_t *txt, size_t len, size_t max, char *out,
+/* b64_val - value of a base64 digit, -1 if not one */
+static int
+b64_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * b64_decode - base64 (FWS ignored, '=' padding) of p[0..len) into out;
+ * returns the length or -1 on bad input or when out is too small.
+ */
+static ssize_t
+b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
+{
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0, d, pad = 0;
+
+	for (i = 0; i < len; i++) {
+		if (is_fws(p[i]))
+			continue;
+		if (p[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (d = b64_val(p[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outlen)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return pad > 2 ? -1 : (ssize_t)o;
+}
+
+/* b64_encode - base64 of in[0..len) into out; length, or 0 if too small */
+static size_t
+b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
+{
+	static const char d[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+	uint32_t v;
+
+	if ((len + 2) / 3 * 4 > outlen)
+		return 0;
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = d[(v >> 18) & 63];
+		out[o++] = d[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? d[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? d[v & 63] : '=';
+	}
+	return o;
+}
+
+/* der_len - a DER length at p (n bytes left): value, and header size */
+static bool
+der_len(const uint8_t *p, size_t n, size_t *val, size_t *hdr)
+{
+	if (n < 1)
+		return false;
+	if (p[0] < 0x80) {
+		*val = p[0];
+		*hdr = 1;
+		return true;
+	}
+	if (p[0] == 0x81 && n >= 2) {
+		*val = p[1];
+		*hdr = 2;
+		return true;
+	}
+	if (p[0] == 0x82 && n >= 3) {
+		*val = (size_t)p[1] << 8 | p[2];
+		*hdr = 3;
+		return true;
+	}
+	return false;
+}
+
+/* der_put_len - a DER length (< 65536) at out; bytes written */
+static size_t
+der_put_len(uint8_t *out, size_t v)
+{
+	if (v < 0x80) {
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+	if (v < 0x100) {
+		out[0] = 0x81;
+		out[1] = (uint8_t)v;
+		return 2;
+	}
+	out[0] = 0x82;
+	out[1] = (uint8_t)(v >> 8);
+	out[2] = (uint8_t)v;
+	return 3;
+}
+
+/*
+ * wrap_rsapublickey - if der[0..len) is a PKCS#1 RSAPublicKey (SEQUENCE
+ * whose first element is an INTEGER), write the SubjectPublicKeyInfo that
+ * holds it (RFC 5280 4.1, rsaEncryption RFC 8017 A.1) into out; returns the
+ * length, 0 when der is something else (a SubjectPublicKeyInfo already).
+ */
+static size_t
+wrap_rsapublickey(const uint8_t *der, size_t len, uint8_t *out,
     size_t outlen)
+{
+	static const uint8_t algid[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+	    0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
+	size_t v, h, bitlen, o = 0;
+	uint8_t lb[3];
+
+	if (len < 2 || der[0] != 0x30 || !der_len(der + 1, len - 1, &v, &h) ||
+	    1 + h + v != len || 1 + h >= len || der[1 + h] != 0x02)
+		return 0;
+	bitlen = 1 + len;		/* unused-bits byte, then the key */
+	if (bitlen > 60000 || 4 + sizeof(algid) + 4 + bitlen > outlen)
+		return 0;
+	out[o++] = 0x30;
+	o += der_put_len(out + o, sizeof(algid) + 1 +
+	    der_put_len(lb, bitlen) + bitlen);
+	memcpy(out + o, algid, sizeof(algid));
+	o += sizeof(algid);
+	out[o++] = 0x03;
+	o += der_put_len(out + o, bitlen);
+	out[o++] = 0x00;
+	memcpy(out + o, der, len);
+	return o + len;
+}
+
+/* dkim_key_rewrite - see dkim_int.h */
+ssize_t
+dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max, char *out,
+    size_t outlen, bool *wrapped)
 {
 	static const char *const keep[] = { "v", "h", "k", "p", "s", "t" };
 	struct tag tags[TAG_MAX];
-	size_t n, i, j, k, o = 0;
+	const struct tag *k, *p;
+	uint8_t der[4096], spki[4200];
+	char p64[5700];
+	size_t n, i, j, kk, o = 0, plen = 0, sl;
+	ssize_t dl;
 	bool kept;
 
+	*wrapped = false;
 	if (memchr(txt, '\0', len) != NULL ||
 	    tag_parse((const char *)txt, len, tags, &n) != NULL)
+		return len <= max ? 0 : -1;
+	k = tag_find(tags, n, "k");
+	p = tag_find(tags, n, "p");
+	if (p != NULL && p->vallen > 0 &&
+	    (k == NULL || str_caseeq_n(k->val, k->vallen, "rsa", 3)) &&
+	    (dl = b64_decode(p->val, p->vallen, der, sizeof(der))) > 0 &&
+	    (sl = wrap_rsapublickey(der, (size_t)dl, spki, sizeof(spki))) > 0 &&
+	    (plen = b64_encode(spki, sl, p64, sizeof(p64))) > 0)
+		*wrapped = true;
+	if (!*wrapped && len <= max)
 		return 0;
 	for (i = 0; i < n; i++) {
 		kept = false;
-		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-			if (tags[i].namelen == 1 && tags[i].name[0] == keep[k][0])
+		for (kk = 0; kk < sizeof(keep) / sizeof(keep[0]); kk++)
+			if (tags[i].namelen == 1 &&
+			    tags[i].name[0] == keep[kk][0])
 				kept = true;
 		if (!kept)
 			continue;
 		/* "name=value;" without FWS */
-		if (o > 0) {
-			if (o + 1 > outlen)
-				return 0;
+		if (o + tags[i].namelen + 2 > outlen)
+			return -1;
+		if (o > 0)
 			out[o++] = ';';
-		}
-		if (o + tags[i].namelen + 1 > outlen)
-			return 0;
 		memcpy(out + o, tags[i].name, tags[i].namelen);
 		o += tags[i].namelen;
 		out[o++] = '=';
+		if (&tags[i] == p && *wrapped) {
+			if (o + plen > outlen)
+				return -1;
+			memcpy(out + o, p64, plen);
+			o += plen;
+			continue;
+		}
 		for (j = 0; j < tags[i].vallen; j++) {
 			if (is_fws(tags[i].val[j]))
 				continue;
 			if (o + 1 > outlen)
-				return 0;
+				return -1;
 			out[o++] = tags[i].val[j];
 		}
 	}
 	if (o == 0 || o > max)
-		return 0;
-	return o;
+		return -1;
+	return (ssize_t)o;
 }
 
 /* dkim_key_type - see dkim_int.h */
