@@ -138,7 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (s->result == MAUTH_DKIM_NONE && s->checked))
 			abort();
 		/* our fields and libopendkim's signatures must pair up */
-		if (strstr(s->reason, "did not accept") != NULL)
+		if (strncmp(s->reason, "not evaluated: the verifier", 27) == 0)
 			abort();
 	}
 	dkimv_free(v);

@@ -1002,10 +1002,13 @@ dkimv_eom(struct dkimv *v)
 			s->out.checked = false;
 			(void)snprintf(why, sizeof(why), "not checked: over the "
 			    "limit of %u signatures", v->opts.max_signatures);
-		} else if (s->fed < 0 || s->fed >= nlist) {
+		} else if (s->fed < 0) {
 			s->out.result = MAUTH_DKIM_PERMERROR;
 			(void)snprintf(why, sizeof(why), "not evaluated: the "
 			    "verifier did not accept the field");
+		} else if (s->fed >= nlist) {
+			/* libopendkim gave up on the message as a whole */
+			finish_candidate(v, s, NULL, why, sizeof(why));
 		} else
 			finish_candidate(v, s, list[s->fed], why, sizeof(why));
 		if ((s->reason = strdup(why)) == NULL)
