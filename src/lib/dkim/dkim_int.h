@@ -34,7 +34,6 @@
 					   libopendkim (for h=dkim-signature) */
 #define DKIMV_MAX_FIELD		255	/* bytes kept of d=, i=, s=, a= */
 #define DKIMV_KEY_MAX		1024	/* libopendkim's key buffer (BUFRSZ) */
-#define DKIMV_DRIFT		300	/* seconds of clock drift for t= */
 
 /* Per-message options; initialise with dkimv_options_init(). */
 struct dkimv_options {
