@@ -610,9 +610,9 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	s = &v->sigs[v->nsigs];
 	memset(s, 0, sizeof(*s));
 	s->fed = -1;
-	if ((rc = dkim_sig_screen(value, valuelen, v->now,
-	    v->opts.allow_rsa_sha1, &s->scr)) !=
-	    MAUTH_OK)
+	rc = dkim_sig_screen(value, valuelen, v->now, v->opts.allow_rsa_sha1,
+	    &s->scr);
+	if (rc != MAUTH_OK)
 		return rc;
 	v->nsigs++;
 	if (s->scr.result == MAUTH_DKIM_NONE) {
