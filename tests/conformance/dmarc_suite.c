@@ -33,6 +33,7 @@
 #include "mauth/dns.h"
 #include "mauth/spf.h"
 #include "conf_common.h"
+#include "conf_yaml.h"
 
 /* Ceilings on what the YAML file may make us hold. */
 #define MAX_NAMES	10000	/* owner names in one scenario */
@@ -70,61 +71,6 @@ struct run {
 	unsigned	 failed;
 	bool		 fatal;
 };
-
-/* ---- YAML helpers ------------------------------------------------------ */
-
-/* node_str - the value of a scalar node, NULL for other nodes */
-static const char *
-node_str(const yaml_node_t *n)
-{
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	return (const char *)n->data.scalar.value;
-}
-
-/* node_is - whether n is the scalar s */
-static bool
-node_is(const yaml_node_t *n, const char *s)
-{
-	const char *v = node_str(n);
-
-	return v != NULL && n->data.scalar.length == strlen(s) &&
-	    memcmp(v, s, n->data.scalar.length) == 0;
-}
-
-/* map_get - the value of key in a mapping node, NULL if absent */
-static yaml_node_t *
-map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++)
-		if (node_is(yaml_document_get_node(doc, p->key), key))
-			return yaml_document_get_node(doc, p->value);
-	return NULL;
-}
-
-/* seq_len - number of items of a sequence node (0 for other nodes) */
-static size_t
-seq_len(const yaml_node_t *n)
-{
-	if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-		return 0;
-	return (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-}
-
-/* seq_get - item i of a sequence node */
-static yaml_node_t *
-seq_get(yaml_document_t *doc, const yaml_node_t *n, size_t i)
-{
-	if (i >= seq_len(n))
-		return NULL;
-	return yaml_document_get_node(doc, n->data.sequence.items.start[i]);
-}
 
 /* ---- the scenario's DNS ------------------------------------------------ */
 
@@ -203,24 +149,24 @@ zone_load_name(yaml_document_t *doc, const yaml_node_t *list,
 		    zn->name);
 		return false;
 	}
-	for (i = 0; i < seq_len(list); i++) {
-		item = seq_get(doc, list, i);
+	for (i = 0; i < conf_seq_len(list); i++) {
+		item = conf_seq_get(doc, list, i);
 		if (item == NULL || item->type != YAML_MAPPING_NODE)
 			goto bad;
 		for (p = item->data.mapping.pairs.start;
 		    p < item->data.mapping.pairs.top; p++) {
 			k = yaml_document_get_node(doc, p->key);
 			v = yaml_document_get_node(doc, p->value);
-			if ((s = node_str(v)) == NULL || node_str(k) == NULL)
+			if ((s = conf_node_str(v)) == NULL || conf_node_str(k) == NULL)
 				goto bad;
 			memset(&e, 0, sizeof(e));
-			if (node_is(k, "TIMEOUT")) {
-				if (!node_is(v, "true"))
+			if (conf_node_is(k, "TIMEOUT")) {
+				if (!conf_node_is(v, "true"))
 					goto bad;
 				zn->timeout = true;
 				continue;
 			}
-			if ((e.type = conf_type_from_str(node_str(k))) == 0)
+			if ((e.type = conf_type_from_str(conf_node_str(k))) == 0)
 				goto bad;
 			switch (e.type) {
 			case MAUTH_DNS_TXT:
@@ -275,7 +221,7 @@ zone_load(yaml_document_t *doc, const yaml_node_t *zd, struct zone *z)
 	for (p = zd->data.mapping.pairs.start; p < zd->data.mapping.pairs.top;
 	    p++) {
 		k = yaml_document_get_node(doc, p->key);
-		if (node_str(k) == NULL || z->nnames >= MAX_NAMES)
+		if (conf_node_str(k) == NULL || z->nnames >= MAX_NAMES)
 			return false;
 		nn = reallocarray(z->names, z->nnames + 1, sizeof(*nn));
 		if (nn == NULL)
@@ -283,7 +229,7 @@ zone_load(yaml_document_t *doc, const yaml_node_t *zd, struct zone *z)
 		z->names = nn;
 		nn = &z->names[z->nnames];
 		memset(nn, 0, sizeof(*nn));
-		if ((nn->name = conf_name_norm(node_str(k),
+		if ((nn->name = conf_name_norm(conf_node_str(k),
 		    k->data.scalar.length)) == NULL)
 			return false;
 		z->nnames++;
@@ -413,17 +359,17 @@ static void
 check_str(struct verdict *v, yaml_document_t *doc, const yaml_node_t *expect,
     const char *key, const char *got)
 {
-	const yaml_node_t *w = map_get(doc, expect, key);
+	const yaml_node_t *w = conf_map_get(doc, expect, key);
 
 	if (w == NULL)
 		return;
-	if (node_str(w) == NULL) {
+	if (conf_node_str(w) == NULL) {
 		mismatch(v, key, got, "(malformed expectation)");
 		return;
 	}
-	if (got == NULL || !conf_name_eq(got, strlen(got), node_str(w),
+	if (got == NULL || !conf_name_eq(got, strlen(got), conf_node_str(w),
 	    w->data.scalar.length))
-		mismatch(v, key, got, node_str(w));
+		mismatch(v, key, got, conf_node_str(w));
 }
 
 /* check_bool - compare an expected true/false */
@@ -431,17 +377,17 @@ static void
 check_bool(struct verdict *v, yaml_document_t *doc, const yaml_node_t *expect,
     const char *key, bool got)
 {
-	const yaml_node_t *w = map_get(doc, expect, key);
+	const yaml_node_t *w = conf_map_get(doc, expect, key);
 
 	if (w == NULL)
 		return;
-	if (!node_is(w, "true") && !node_is(w, "false")) {
+	if (!conf_node_is(w, "true") && !conf_node_is(w, "false")) {
 		mismatch(v, key, got ? "true" : "false",
 		    "(malformed expectation)");
 		return;
 	}
-	if (got != node_is(w, "true"))
-		mismatch(v, key, got ? "true" : "false", node_str(w));
+	if (got != conf_node_is(w, "true"))
+		mismatch(v, key, got ? "true" : "false", conf_node_str(w));
 }
 
 /* known_expect_keys - every key of expect is one this runner checks */
@@ -465,10 +411,10 @@ known_expect_keys(yaml_document_t *doc, const yaml_node_t *expect,
 	    p < expect->data.mapping.pairs.top; p++) {
 		k = yaml_document_get_node(doc, p->key);
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (node_is(k, keys[i]))
+			if (conf_node_is(k, keys[i]))
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0])) {
-			mismatch(v, "expect", node_str(k),
+			mismatch(v, "expect", conf_node_str(k),
 			    "(a key this runner checks)");
 			return false;
 		}
@@ -486,14 +432,14 @@ build_input(yaml_document_t *doc, const yaml_node_t *t,
 	int res;
 
 	memset(in, 0, sizeof(*in));
-	if ((in->from_domain = node_str(map_get(doc, t, "from"))) == NULL) {
+	if ((in->from_domain = conf_node_str(conf_map_get(doc, t, "from"))) == NULL) {
 		mismatch(v, "from", NULL, "(a domain)");
 		return false;
 	}
-	if ((spf = map_get(doc, t, "spf")) != NULL) {
-		res = mauth_spf_result_from_str(node_str(map_get(doc, spf,
+	if ((spf = conf_map_get(doc, t, "spf")) != NULL) {
+		res = mauth_spf_result_from_str(conf_node_str(conf_map_get(doc, spf,
 		    "result")));
-		in->spf.domain = node_str(map_get(doc, spf, "domain"));
+		in->spf.domain = conf_node_str(conf_map_get(doc, spf, "domain"));
 		if (res < 0 || in->spf.domain == NULL) {
 			mismatch(v, "spf", NULL, "(result and domain)");
 			return false;
@@ -501,23 +447,23 @@ build_input(yaml_document_t *doc, const yaml_node_t *t,
 		in->has_spf = true;
 		in->spf.result = res;
 	}
-	dkim = map_get(doc, t, "dkim");
+	dkim = conf_map_get(doc, t, "dkim");
 	if (dkim != NULL && (dkim->type != YAML_SEQUENCE_NODE ||
-	    seq_len(dkim) > MAUTH_DMARC_MAX_DKIM)) {
+	    conf_seq_len(dkim) > MAUTH_DMARC_MAX_DKIM)) {
 		mismatch(v, "dkim", NULL, "(a list)");
 		return false;
 	}
-	for (i = 0; i < seq_len(dkim); i++) {
-		it = seq_get(doc, dkim, i);
-		res = dkim_result(node_str(map_get(doc, it, "result")));
-		in->dkim[i].domain = node_str(map_get(doc, it, "domain"));
+	for (i = 0; i < conf_seq_len(dkim); i++) {
+		it = conf_seq_get(doc, dkim, i);
+		res = dkim_result(conf_node_str(conf_map_get(doc, it, "result")));
+		in->dkim[i].domain = conf_node_str(conf_map_get(doc, it, "domain"));
 		if (res < 0 || in->dkim[i].domain == NULL) {
 			mismatch(v, "dkim", NULL, "(result and domain)");
 			return false;
 		}
 		in->dkim[i].result = res;
 	}
-	in->ndkim = seq_len(dkim);
+	in->ndkim = conf_seq_len(dkim);
 	return true;
 }
 
@@ -536,7 +482,7 @@ run_one(struct run *run, struct mauth_resolver *r, yaml_document_t *doc,
 
 	memset(&v, 0, sizeof(v));
 	v.ok = true;
-	expect = map_get(doc, t, "expect");
+	expect = conf_map_get(doc, t, "expect");
 	if (!known_expect_keys(doc, expect, &v) ||
 	    !build_input(doc, t, &in, &v))
 		goto report;
@@ -589,14 +535,14 @@ static void
 run_test(struct run *run, struct mauth_resolver *r, yaml_document_t *doc,
     const char *id, const yaml_node_t *t)
 {
-	const yaml_node_t *mode = map_get(doc, t, "mode");
+	const yaml_node_t *mode = conf_map_get(doc, t, "mode");
 
-	if (node_is(mode, "rfc9989") || node_is(mode, "both"))
+	if (conf_node_is(mode, "rfc9989") || conf_node_is(mode, "both"))
 		run_one(run, r, doc, id, t, MAUTH_DMARC_RFC9989);
-	if (node_is(mode, "rfc7489") || node_is(mode, "both"))
+	if (conf_node_is(mode, "rfc7489") || conf_node_is(mode, "both"))
 		run_one(run, r, doc, id, t, MAUTH_DMARC_RFC7489);
-	if (!node_is(mode, "rfc9989") && !node_is(mode, "rfc7489") &&
-	    !node_is(mode, "both")) {
+	if (!conf_node_is(mode, "rfc9989") && !conf_node_is(mode, "rfc7489") &&
+	    !conf_node_is(mode, "both")) {
 		printf("FAIL %s: mode is not rfc9989, rfc7489 or both\n", id);
 		run->failed++;
 	}
@@ -613,13 +559,13 @@ run_scenario(struct run *run, yaml_document_t *doc, const yaml_node_t *sc,
 	yaml_node_pair_t *p;
 	struct zone z;
 
-	tests = map_get(doc, sc, "tests");
+	tests = conf_map_get(doc, sc, "tests");
 	if (tests == NULL || tests->type != YAML_MAPPING_NODE) {
 		printf("FAIL scenario %zu: no tests map\n", no);
 		run->failed++;
 		return;
 	}
-	if (!zone_load(doc, map_get(doc, sc, "zonedata"), &z)) {
+	if (!zone_load(doc, conf_map_get(doc, sc, "zonedata"), &z)) {
 		printf("FAIL scenario %zu: zonedata unusable\n", no);
 		run->failed++;
 		zone_free(&z);
@@ -637,15 +583,15 @@ run_scenario(struct run *run, yaml_document_t *doc, const yaml_node_t *sc,
 	for (p = tests->data.mapping.pairs.start;
 	    p < tests->data.mapping.pairs.top && !run->fatal; p++) {
 		k = yaml_document_get_node(doc, p->key);
-		if (node_str(k) == NULL) {
+		if (conf_node_str(k) == NULL) {
 			printf("FAIL scenario %zu: a test id is not a scalar\n",
 			    no);
 			run->failed++;
 			continue;
 		}
-		if (!selected(run, node_str(k)))
+		if (!selected(run, conf_node_str(k)))
 			continue;
-		run_test(run, r, doc, node_str(k),
+		run_test(run, r, doc, conf_node_str(k),
 		    yaml_document_get_node(doc, p->value));
 	}
 	mauth_resolver_free(r);
@@ -722,9 +668,9 @@ main(int argc, char *argv[])
 			    "scenarios\n", path);
 			status = 2;
 		}
-		for (i = 0; status == 0 && i < seq_len(root) && !run.fatal;
+		for (i = 0; status == 0 && i < conf_seq_len(root) && !run.fatal;
 		    i++)
-			run_scenario(&run, &doc, seq_get(&doc, root, i), i + 1);
+			run_scenario(&run, &doc, conf_seq_get(&doc, root, i), i + 1);
 		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);

@@ -36,6 +36,7 @@
 #include "mauth/dns.h"
 #include "mauth/spf.h"
 #include "conf_common.h"
+#include "conf_yaml.h"
 
 /* Ceilings on what one YAML file may make us hold. */
 #define MAX_DOCUMENTS	10000	/* scenarios in the file */
@@ -84,64 +85,11 @@ struct run {
 
 /* ---- YAML helpers ------------------------------------------------------ */
 
-/* node_str - the value of a scalar node, NULL for other nodes */
-static const char *
-node_str(const yaml_node_t *n)
-{
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	return (const char *)n->data.scalar.value;
-}
-
-/* node_is - whether n is the scalar s */
-static bool
-node_is(const yaml_node_t *n, const char *s)
-{
-	const char *v = node_str(n);
-
-	return v != NULL && n->data.scalar.length == strlen(s) &&
-	    memcmp(v, s, n->data.scalar.length) == 0;
-}
-
-/* map_get - the value of key in a mapping node, NULL if absent */
-static yaml_node_t *
-map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++)
-		if (node_is(yaml_document_get_node(doc, p->key), key))
-			return yaml_document_get_node(doc, p->value);
-	return NULL;
-}
-
-/* seq_len - number of items of a sequence node (0 for other nodes) */
-static size_t
-seq_len(const yaml_node_t *n)
-{
-	if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-		return 0;
-	return (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-}
-
-/* seq_get - item i of a sequence node */
-static yaml_node_t *
-seq_get(yaml_document_t *doc, const yaml_node_t *n, size_t i)
-{
-	if (i >= seq_len(n))
-		return NULL;
-	return yaml_document_get_node(doc, n->data.sequence.items.start[i]);
-}
-
 /* parse_u16 - a decimal scalar of at most 65535 */
 static bool
 parse_u16(const yaml_node_t *n, uint16_t *out)
 {
-	const char *s = node_str(n);
+	const char *s = conf_node_str(n);
 	size_t i, len;
 	unsigned long v = 0;
 
@@ -215,7 +163,7 @@ parse_txt(yaml_document_t *doc, const yaml_node_t *v, struct zentry *e)
 	const yaml_node_t *it;
 	size_t i, n;
 
-	n = v->type == YAML_SCALAR_NODE ? 1 : seq_len(v);
+	n = v->type == YAML_SCALAR_NODE ? 1 : conf_seq_len(v);
 	if (v->type != YAML_SCALAR_NODE && v->type != YAML_SEQUENCE_NODE)
 		return false;
 	if (n > MAX_STRINGS)
@@ -225,8 +173,8 @@ parse_txt(yaml_document_t *doc, const yaml_node_t *v, struct zentry *e)
 	    (e->len = calloc(n + 1, sizeof(*e->len))) == NULL)
 		return false;
 	for (i = 0; i < n; i++) {
-		it = v->type == YAML_SCALAR_NODE ? v : seq_get(doc, v, i);
-		if (node_str(it) == NULL)
+		it = v->type == YAML_SCALAR_NODE ? v : conf_seq_get(doc, v, i);
+		if (conf_node_str(it) == NULL)
 			return false;
 		e->str[i] = it->data.scalar.value;
 		e->len[i] = it->data.scalar.length;
@@ -240,10 +188,10 @@ static bool
 parse_entry(yaml_document_t *doc, uint16_t type, const yaml_node_t *v,
     struct zentry *e)
 {
-	const char *s = node_str(v);
+	const char *s = conf_node_str(v);
 
 	e->type = type;
-	if (node_is(v, "TIMEOUT")) {
+	if (conf_node_is(v, "TIMEOUT")) {
 		e->timeout = true;
 		return true;
 	}
@@ -256,10 +204,10 @@ parse_entry(yaml_document_t *doc, uint16_t type, const yaml_node_t *v,
 	case MAUTH_DNS_AAAA:
 		return s != NULL && inet_pton(AF_INET6, s, e->addr) == 1;
 	case MAUTH_DNS_MX:
-		if (seq_len(v) != 2 || !parse_u16(seq_get(doc, v, 0), &e->pref))
+		if (conf_seq_len(v) != 2 || !parse_u16(conf_seq_get(doc, v, 0), &e->pref))
 			return false;
-		v = seq_get(doc, v, 1);
-		if ((s = node_str(v)) == NULL)
+		v = conf_seq_get(doc, v, 1);
+		if ((s = conf_node_str(v)) == NULL)
 			return false;
 		e->target = conf_name_norm(s, v->data.scalar.length);
 		return e->target != NULL;
@@ -332,9 +280,9 @@ zone_load_name(yaml_document_t *doc, const char *scen, const yaml_node_t *list,
 		warn(scen, zn->name, "value is not a list");
 		return true;
 	}
-	for (i = 0; i < seq_len(list); i++) {
-		item = seq_get(doc, list, i);
-		if (node_is(item, "TIMEOUT")) {
+	for (i = 0; i < conf_seq_len(list); i++) {
+		item = conf_seq_get(doc, list, i);
+		if (conf_node_is(item, "TIMEOUT")) {
 			memset(&e, 0, sizeof(e));
 			e.type = ENT_TIMEOUT;
 			if (!zname_push(zn, &e))
@@ -350,8 +298,8 @@ zone_load_name(yaml_document_t *doc, const char *scen, const yaml_node_t *list,
 		    p < item->data.mapping.pairs.top; p++) {
 			k = yaml_document_get_node(doc, p->key);
 			v = yaml_document_get_node(doc, p->value);
-			if (node_str(k) == NULL || v == NULL ||
-			    (type = conf_type_from_str(node_str(k))) == 0) {
+			if (conf_node_str(k) == NULL || v == NULL ||
+			    (type = conf_type_from_str(conf_node_str(k))) == 0) {
 				warn(scen, zn->name, "unknown record type");
 				continue;
 			}
@@ -359,7 +307,7 @@ zone_load_name(yaml_document_t *doc, const char *scen, const yaml_node_t *list,
 			if (type == MAUTH_DNS_TXT)
 				has_txt = true;
 			/* NONE is never served */
-			if (node_is(v, "NONE"))
+			if (conf_node_is(v, "NONE"))
 				continue;
 			memset(&e, 0, sizeof(e));
 			if (!parse_entry(doc, type, v, &e)) {
@@ -410,7 +358,7 @@ zone_load(yaml_document_t *doc, const char *scen, const yaml_node_t *zd,
 	for (p = zd->data.mapping.pairs.start; p < zd->data.mapping.pairs.top;
 	    p++) {
 		k = yaml_document_get_node(doc, p->key);
-		if (node_str(k) == NULL) {
+		if (conf_node_str(k) == NULL) {
 			fprintf(stderr, "spf_suite: scenario \"%s\": owner "
 			    "name is not a scalar\n", scen);
 			continue;
@@ -423,7 +371,7 @@ zone_load(yaml_document_t *doc, const char *scen, const yaml_node_t *zd,
 		z->names = nn;
 		nn = &z->names[z->nnames];
 		memset(nn, 0, sizeof(*nn));
-		if ((nn->name = conf_name_norm(node_str(k),
+		if ((nn->name = conf_name_norm(conf_node_str(k),
 		    k->data.scalar.length)) == NULL)
 			return false;
 		z->nnames++;
@@ -549,22 +497,22 @@ print_want(yaml_document_t *doc, const yaml_node_t *res, const yaml_node_t *exp)
 	if (res == NULL)
 		fputs("(no result in test)", stdout);
 	else if (res->type == YAML_SEQUENCE_NODE) {
-		for (i = 0; i < seq_len(res); i++) {
-			it = seq_get(doc, res, i);
+		for (i = 0; i < conf_seq_len(res); i++) {
+			it = conf_seq_get(doc, res, i);
 			if (i > 0)
 				fputc('|', stdout);
-			if (node_str(it) != NULL)
-				conf_print_escaped(stdout, node_str(it),
+			if (conf_node_str(it) != NULL)
+				conf_print_escaped(stdout, conf_node_str(it),
 				    it->data.scalar.length);
 		}
-	} else if (node_str(res) != NULL)
-		conf_print_escaped(stdout, node_str(res),
+	} else if (conf_node_str(res) != NULL)
+		conf_print_escaped(stdout, conf_node_str(res),
 		    res->data.scalar.length);
 	else
 		fputs("(malformed result in test)", stdout);
-	if (node_str(exp) != NULL) {
+	if (conf_node_str(exp) != NULL) {
 		fputs(" [", stdout);
-		conf_print_escaped(stdout, node_str(exp),
+		conf_print_escaped(stdout, conf_node_str(exp),
 		    exp->data.scalar.length);
 		fputc(']', stdout);
 	}
@@ -581,13 +529,13 @@ result_ok(yaml_document_t *doc, const yaml_node_t *res, const char *got,
 	*preferred = false;
 	if (res == NULL)
 		return false;
-	n = res->type == YAML_SEQUENCE_NODE ? seq_len(res) : 1;
+	n = res->type == YAML_SEQUENCE_NODE ? conf_seq_len(res) : 1;
 	for (i = 0; i < n; i++) {
 		it = res->type == YAML_SEQUENCE_NODE ?
-		    seq_get(doc, res, i) : res;
-		if (node_str(it) == NULL)
+		    conf_seq_get(doc, res, i) : res;
+		if (conf_node_str(it) == NULL)
 			continue;
-		if (conf_name_eq(node_str(it), it->data.scalar.length, got,
+		if (conf_name_eq(conf_node_str(it), it->data.scalar.length, got,
 		    strlen(got))) {
 			*preferred = i == 0;
 			return true;
@@ -627,13 +575,13 @@ run_test(struct run *run, struct mauth_resolver *r, yaml_document_t *doc,
 	bool ok, preferred = false;
 	int rc;
 
-	res = map_get(doc, t, "result");
-	exp = map_get(doc, t, "explanation");
+	res = conf_map_get(doc, t, "result");
+	exp = conf_map_get(doc, t, "explanation");
 	mauth_spf_request_init(&req);
-	req.ip = node_str(map_get(doc, t, "host"));
-	mf = map_get(doc, t, "mailfrom");
-	req.mail_from = node_str(mf) != NULL ? node_str(mf) : "";
-	req.helo = node_str(map_get(doc, t, "helo"));
+	req.ip = conf_node_str(conf_map_get(doc, t, "host"));
+	mf = conf_map_get(doc, t, "mailfrom");
+	req.mail_from = conf_node_str(mf) != NULL ? conf_node_str(mf) : "";
+	req.helo = conf_node_str(conf_map_get(doc, t, "helo"));
 	req.identity = MAUTH_SPF_ID_MAILFROM;
 	req.receiver = RECEIVER;
 	req.default_explanation = DEFAULT_EXP;
@@ -648,10 +596,10 @@ run_test(struct run *run, struct mauth_resolver *r, yaml_document_t *doc,
 		got = mauth_spf_result_str(mauth_spf_eval_result(ev));
 		gexp = mauth_spf_eval_explanation(ev);
 		ok = result_ok(doc, res, got, &preferred);
-		if (ok && node_str(exp) != NULL)
+		if (ok && conf_node_str(exp) != NULL)
 			ok = gexp != NULL &&
 			    strlen(gexp) == exp->data.scalar.length &&
-			    memcmp(gexp, node_str(exp), strlen(gexp)) == 0;
+			    memcmp(gexp, conf_node_str(exp), strlen(gexp)) == 0;
 	} else {
 		got = NULL;
 		ok = false;
@@ -737,10 +685,10 @@ run_scenario(struct run *run, yaml_document_t *doc, size_t docno)
 		run->failed++;
 		return true;
 	}
-	scen = node_str(map_get(doc, root, "description"));
+	scen = conf_node_str(conf_map_get(doc, root, "description"));
 	if (scen == NULL)
 		scen = fallback;
-	tests = map_get(doc, root, "tests");
+	tests = conf_map_get(doc, root, "tests");
 	if (tests != NULL && tests->type != YAML_MAPPING_NODE) {
 		printf("FAIL %s (%s): tests is not a map\n", fallback, scen);
 		run->failed++;
@@ -750,14 +698,14 @@ run_scenario(struct run *run, yaml_document_t *doc, size_t docno)
 		for (p = tests->data.mapping.pairs.start;
 		    p < tests->data.mapping.pairs.top; p++) {
 			k = yaml_document_get_node(doc, p->key);
-			if (node_str(k) != NULL &&
-			    selected(run, node_str(k), false))
+			if (conf_node_str(k) != NULL &&
+			    selected(run, conf_node_str(k), false))
 				any = true;
 		}
 	if (!any && !(run->dump_dns && run->nfilter == 0))
 		return true;
 
-	if (!zone_load(doc, scen, map_get(doc, root, "zonedata"), &z)) {
+	if (!zone_load(doc, scen, conf_map_get(doc, root, "zonedata"), &z)) {
 		fprintf(stderr, "spf_suite: %s: out of memory or too much "
 		    "zone data\n", scen);
 		zone_free(&z);
@@ -778,15 +726,15 @@ run_scenario(struct run *run, yaml_document_t *doc, size_t docno)
 	for (p = tests->data.mapping.pairs.start;
 	    p < tests->data.mapping.pairs.top; p++) {
 		k = yaml_document_get_node(doc, p->key);
-		if (node_str(k) == NULL) {
+		if (conf_node_str(k) == NULL) {
 			printf("FAIL %s (%s): a test id is not a scalar\n",
 			    fallback, scen);
 			run->failed++;
 			continue;
 		}
-		if (!selected(run, node_str(k), true))
+		if (!selected(run, conf_node_str(k), true))
 			continue;
-		run_test(run, r, doc, node_str(k),
+		run_test(run, r, doc, conf_node_str(k),
 		    yaml_document_get_node(doc, p->value), scen);
 	}
 done:
