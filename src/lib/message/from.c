@@ -36,6 +36,7 @@
 
 #include "mauth/message.h"
 #include "util/buf.h"
+#include "util/names.h"
 #include "util/str.h"
 
 #define FROM_MAX_DOMAIN		253	/* RFC 1035 2.3.4, without the dot */
@@ -94,10 +95,7 @@ static const char *const status_names[] = {
 const char *
 mauth_from_status_str(int status)
 {
-	if (status < 0 || (size_t)status >=
-	    sizeof(status_names) / sizeof(status_names[0]))
-		return "unknown";
-	return status_names[status];
+	return names_get(status_names, NAMES_COUNT(status_names), status);
 }
 
 /* fail - record the first syntax error */

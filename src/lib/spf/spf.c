@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mauth/spf.h"
-#include "util/str.h"
+#include "util/names.h"
 
 static const char *const result_names[] = {
 	[MAUTH_SPF_NONE] = "none",
@@ -20,24 +20,14 @@ static const char *const result_names[] = {
 const char *
 mauth_spf_result_str(int result)
 {
-	if (result < 0 || (size_t)result >=
-	    sizeof(result_names) / sizeof(result_names[0]))
-		return "unknown";
-	return result_names[result];
+	return names_get(result_names, NAMES_COUNT(result_names), result);
 }
 
 /* mauth_spf_result_from_str - the result named s (case-insensitive), or -1 */
 int
 mauth_spf_result_from_str(const char *s)
 {
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
-		if (str_casecmp(s, result_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return names_find(result_names, NAMES_COUNT(result_names), s);
 }
 
 /* mauth_spf_request_init - RFC 7208 4.6.4 defaults */
