@@ -116,6 +116,14 @@ MAUTH_API int mauth_signer_finish(struct mauth_signer *s, char *errbuf,
  */
 MAUTH_API size_t mauth_signer_count(const struct mauth_signer *s);
 MAUTH_API const char *mauth_signer_field(const struct mauth_signer *s, size_t i);
+/*
+ * mauth_signer_field_lf - the same field with LF line breaks (for a milter's
+ * smfi_insheader, the MTA turning LF into CRLF).  The continuation lines
+ * still start with SP: with simple header canonicalization the folding
+ * white space is part of what was signed, so it must not change.
+ */
+MAUTH_API const char *mauth_signer_field_lf(const struct mauth_signer *s,
+    size_t i);
 
 #ifdef __cplusplus
 }
