@@ -21,6 +21,7 @@
 #include "mauth/authres.h"
 #include "mauth/common.h"
 #include "authres/authres_int.h"
+#include "util/errbuf.h"
 #include "util/str.h"
 
 struct mauth_authres {
@@ -30,19 +31,6 @@ struct mauth_authres {
 	size_t				 nres;
 	struct mauth_authres_result	*res;
 };
-
-/* seterr - printf a reason into err (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* take - the buffer's text as a new string (NULL on error, cursor told) */
 static char *

@@ -43,6 +43,7 @@
 
 #include "mauth/dns.h"
 #include "dns/dns_int.h"
+#include "util/errbuf.h"
 #include "util/str.h"
 
 #define LDNS_DEFAULT_TIMEOUT_MS	2000
@@ -78,19 +79,6 @@ struct tls_set {
 	struct tls_set	*prev, *next;
 };
 
-/* errorf - one-line reason into errbuf (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-errorf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * dns_parse_server - parse "IP", "IP:PORT" or "[IPv6]:PORT" (also "[IPv6]"
  * and a bare IPv6 address).  No host names: the resolver cannot resolve its
@@ -106,19 +94,19 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 	uint64_t v;
 
 	if (s == NULL || *s == '\0') {
-		errorf(errbuf, errlen, "empty DNS server address");
+		seterr(errbuf, errlen, "empty DNS server address");
 		return MAUTH_ERR_INVAL;
 	}
 	slen = strnlen(s, 256);
 	if (slen >= 256) {
-		errorf(errbuf, errlen, "DNS server address too long");
+		seterr(errbuf, errlen, "DNS server address too long");
 		return MAUTH_ERR_INVAL;
 	}
 	*port = 53;
 	if (s[0] == '[') {
 		h = s + 1;
 		if ((end = memchr(h, ']', slen - 1)) == NULL) {
-			errorf(errbuf, errlen,
+			seterr(errbuf, errlen,
 			    "DNS server '%.64s': missing ']'", s);
 			return MAUTH_ERR_INVAL;
 		}
@@ -126,7 +114,7 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 		if (end[1] == ':')
 			p = end + 2;
 		else if (end[1] != '\0') {
-			errorf(errbuf, errlen, "DNS server '%.64s': junk after "
+			seterr(errbuf, errlen, "DNS server '%.64s': junk after "
 			    "']'", s);
 			return MAUTH_ERR_INVAL;
 		}
@@ -141,14 +129,14 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 			hlen = slen;
 	}
 	if (hlen == 0 || hlen > INET6_ADDRSTRLEN) {
-		errorf(errbuf, errlen, "DNS server '%.64s': bad address", s);
+		seterr(errbuf, errlen, "DNS server '%.64s': bad address", s);
 		return MAUTH_ERR_INVAL;
 	}
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	if (p != NULL) {
 		if (!str_to_u64(p, strlen(p), 65535, &v) || v == 0) {
-			errorf(errbuf, errlen, "DNS server '%.64s': bad port",
+			seterr(errbuf, errlen, "DNS server '%.64s': bad port",
 			    s);
 			return MAUTH_ERR_INVAL;
 		}
@@ -164,7 +152,7 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 		*family = AF_INET6;
 		return MAUTH_OK;
 	}
-	errorf(errbuf, errlen, "DNS server '%.64s': not an IP address", s);
+	seterr(errbuf, errlen, "DNS server '%.64s': not an IP address", s);
 	return MAUTH_ERR_INVAL;
 }
 
@@ -703,7 +691,7 @@ servers_from_resolv_conf(struct ldns_be *be, const char *path, char *errbuf,
 
 	s = ldns_resolver_new_frm_file(&r, path);
 	if (s != LDNS_STATUS_OK) {
-		errorf(errbuf, errlen, "%s: %s", path,
+		seterr(errbuf, errlen, "%s: %s", path,
 		    ldns_get_errorstr_by_id(s));
 		return MAUTH_ERR_DNS;
 	}
@@ -726,7 +714,7 @@ servers_from_resolv_conf(struct ldns_be *be, const char *path, char *errbuf,
 	}
 	ldns_resolver_deep_free(r);
 	if (be->nservers == 0) {
-		errorf(errbuf, errlen, "%s: no usable nameserver", path);
+		seterr(errbuf, errlen, "%s: no usable nameserver", path);
 		return MAUTH_ERR_DNS;
 	}
 	return MAUTH_OK;
@@ -749,13 +737,13 @@ mauth_resolver_new_ldns(const struct mauth_dns_options *opts,
 	if (opts == NULL)
 		opts = &defaults;
 	if (opts->nservers > MAUTH_DNS_MAX_SERVERS) {
-		errorf(errbuf, errlen, "too many DNS servers (max %d)",
+		seterr(errbuf, errlen, "too many DNS servers (max %d)",
 		    MAUTH_DNS_MAX_SERVERS);
 		return MAUTH_ERR_INVAL;
 	}
 	if (opts->timeout_ms > LDNS_MAX_TIMEOUT_MS ||
 	    opts->retries > LDNS_MAX_RETRIES) {
-		errorf(errbuf, errlen, "DNS timeout (max %d ms) or retries "
+		seterr(errbuf, errlen, "DNS timeout (max %d ms) or retries "
 		    "(max %d) out of range", LDNS_MAX_TIMEOUT_MS,
 		    LDNS_MAX_RETRIES);
 		return MAUTH_ERR_INVAL;
@@ -793,7 +781,7 @@ mauth_resolver_new_ldns(const struct mauth_dns_options *opts,
 		return MAUTH_ERR_NOMEM;
 	}
 	if (pthread_key_create(&be->key, tls_destroy) != 0) {
-		errorf(errbuf, errlen, "no thread key left");
+		seterr(errbuf, errlen, "no thread key left");
 		pthread_mutex_destroy(&be->mu);
 		free(be);
 		return MAUTH_ERR_DNS;

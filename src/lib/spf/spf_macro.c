@@ -18,23 +18,11 @@
 
 #include "mauth/common.h"
 #include "spf_int.h"
+#include "util/errbuf.h"
 #include "util/buf.h"
 #include "util/str.h"
 
 #define SPF_MACRO_MAX_PARTS	1000	/* a larger DIGIT means "all parts" */
-
-/* seterr - printf a reason into err (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* is_delim - RFC 7208 7.1 delimiter */
 static bool
