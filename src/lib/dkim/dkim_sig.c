@@ -13,6 +13,7 @@
 #include "mauth/dkim.h"
 #include "mauth/dns.h"
 #include "dkim/dkim_int.h"
+#include "util/ascii.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -31,20 +32,6 @@ static bool
 is_fws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* is_alpha - ASCII letter */
-static bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* is_digit - ASCII digit */
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 /*
@@ -86,10 +73,10 @@ tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
 		while (k > start && is_fws(s[k - 1]))
 			k--;
 		tags[n].namelen = k - start;
-		if (tags[n].namelen == 0 || !is_alpha(s[start]))
+		if (tags[n].namelen == 0 || !ascii_is_alpha(s[start]))
 			return "bad tag name";
 		for (j = start; j < k; j++)
-			if (!is_alpha(s[j]) && !is_digit(s[j]) && s[j] != '_')
+			if (!ascii_is_alnum(s[j]) && s[j] != '_')
 				return "bad tag name";
 		j = eq + 1;
 		while (j < end && is_fws(s[j]))
@@ -179,7 +166,7 @@ domain_ok(const char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '-' &&
+		if (!ascii_is_alnum(p[i]) && p[i] != '-' &&
 		    p[i] != '_' && p[i] != '.')
 			return false;
 	return mauth_dns_name_valid(p, len) && p[len - 1] != '.';
@@ -194,7 +181,7 @@ base64_ok(const char *p, size_t len)
 	for (i = 0; i < len; i++) {
 		if (is_fws(p[i]))
 			continue;
-		if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '+' &&
+		if (!ascii_is_alnum(p[i]) && p[i] != '+' &&
 		    p[i] != '/' && p[i] != '=')
 			return false;
 		n++;

@@ -8,6 +8,7 @@
 
 #include "mauth/dmarc.h"
 #include "dmarc_int.h"
+#include "util/ascii.h"
 #include "util/str.h"
 
 /* Tags the engine knows; bit positions in the "seen" mask. */
@@ -25,18 +26,6 @@ static bool
 is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 /* trim - drop WSP at both ends of s[0..*len); returns the new start */
@@ -109,16 +98,16 @@ uri_valid(const char *u, size_t len)
 			break;
 	if (bang > 0) {
 		i = bang;
-		while (i < len && is_digit(u[i]))
+		while (i < len && ascii_is_digit(u[i]))
 			i++;
 		if (i > bang && (i == len || (i + 1 == len &&
 		    strchr("kmgtKMGT", u[i]) != NULL)))
 			len = bang - 1;
 	}
-	if (len == 0 || !is_alpha(u[0]))
+	if (len == 0 || !ascii_is_alpha(u[0]))
 		return false;
 	for (i = 1; i < len && u[i] != ':'; i++)
-		if (!is_alpha(u[i]) && !is_digit(u[i]) && u[i] != '+' &&
+		if (!ascii_is_alnum(u[i]) && u[i] != '+' &&
 		    u[i] != '-' && u[i] != '.')
 			return false;
 	if (i >= len)
@@ -175,10 +164,10 @@ tag_name_valid(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || !is_alpha(s[0]))
+	if (len == 0 || !ascii_is_alpha(s[0]))
 		return false;
 	for (i = 1; i < len; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_')
+		if (!ascii_is_alnum(s[i]) && s[i] != '_')
 			return false;
 	return true;
 }

@@ -12,6 +12,7 @@
 
 #include "mauth/spf.h"
 #include "spf_int.h"
+#include "util/errbuf.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -111,20 +112,11 @@ escdup(const void *s, size_t len)
 	return p;
 }
 
-/* short_esc - printable, bounded copy into tmp, for reasons */
+/* short_esc - spf_shown of at most 200 bytes, for reasons */
 static const char *
 short_esc(const void *s, size_t len, char *tmp, size_t tmplen)
 {
-	struct buf b;
-	size_t n = len > 200 ? 200 : len;
-
-	buf_init(&b, 0);
-	buf_put_escaped(&b, s, n);
-	if (n < len)
-		buf_puts(&b, "...");
-	snprintf(tmp, tmplen, "%s", (b.err || b.data == NULL) ? "?" : b.data);
-	buf_free(&b);
-	return tmp;
+	return spf_shown(s, len, 200, tmp, tmplen);
 }
 
 /* name_in_domain - name equals dom or is a subdomain of it (RFC 7208 5.5) */
@@ -1128,19 +1120,6 @@ out:
 
 /* ---- public API --------------------------------------------------------- */
 
-/* errf - printf a one-line reason into the caller's errbuf (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* parse_client - the client address; IPv4-mapped IPv6 is IPv4 (RFC 7208 5) */
 static bool
 parse_client(struct spf_ctx *c, const char *ip)
@@ -1224,14 +1203,14 @@ mauth_spf_check(struct mauth_resolver *r, const struct mauth_spf_request *req,
 	if (out != NULL)
 		*out = NULL;
 	if (r == NULL || req == NULL || out == NULL) {
-		errf(errbuf, errlen, "no resolver, request or result pointer");
+		seterr(errbuf, errlen, "no resolver, request or result pointer");
 		return MAUTH_ERR_INVAL;
 	}
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.req = req;
 	if (!parse_client(&c, req->ip)) {
-		errf(errbuf, errlen, "invalid client IP address '%s'",
+		seterr(errbuf, errlen, "invalid client IP address '%s'",
 		    req->ip == NULL ? "(none)" : short_esc(req->ip,
 		    strlen(req->ip), tmp, sizeof(tmp)));
 		return MAUTH_ERR_INVAL;
@@ -1261,7 +1240,7 @@ mauth_spf_check(struct mauth_resolver *r, const struct mauth_spf_request *req,
 	}
 	if (mflen == 0) {
 		if (req->helo == NULL || req->helo[0] == '\0') {
-			errf(errbuf, errlen, "%s", req->identity ==
+			seterr(errbuf, errlen, "%s", req->identity ==
 			    MAUTH_SPF_ID_HELO ? "no HELO name to check" :
 			    "null reverse-path and no HELO name");
 			free(ev);
@@ -1354,7 +1333,7 @@ fail:
 	free(c.local);
 	free(c.sender_domain);
 	mauth_spf_eval_free(ev);
-	errf(errbuf, errlen, "%s", mauth_strerror(status));
+	seterr(errbuf, errlen, "%s", mauth_strerror(status));
 	return status;
 }
 

@@ -81,6 +81,13 @@ void	spf_record_free(struct spf_record *rec);
 const char *spf_kind_str(int kind);
 
 /*
+ * spf_shown - an escaped copy of at most max bytes of s[0..len) ("..." when
+ * cut) in tmp, for reasons and error messages; "?" when out of memory
+ */
+const char *spf_shown(const void *s, size_t len, size_t max, char *tmp,
+    size_t tmplen);
+
+/*
  * spf_domain_spec_check - syntax of a domain-spec (RFC 7208 7.1): a
  * macro-string (exp-only letters c, r, t refused) whose end is either
  * "." toplabel [ "." ] or a macro-expand.  Returns false with a reason.

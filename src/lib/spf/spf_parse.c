@@ -12,6 +12,8 @@
 
 #include "mauth/common.h"
 #include "spf_int.h"
+#include "util/ascii.h"
+#include "util/errbuf.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -48,55 +50,27 @@ spf_kind_str(int kind)
 	}
 }
 
-/* seterr - printf a reason into err (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* shown - an escaped, shortened copy of s[0..len) for error messages */
-static const char *
-shown(const char *s, size_t len, char *tmp, size_t tmplen)
+/* spf_shown - an escaped, shortened copy of s[0..len) for reasons */
+const char *
+spf_shown(const void *s, size_t len, size_t max, char *tmp, size_t tmplen)
 {
 	struct buf b;
-	size_t n = len > 64 ? 64 : len;
+	size_t n = len > max ? max : len;
 
 	buf_init(&b, 0);
 	buf_put_escaped(&b, s, n);
 	if (n < len)
 		buf_puts(&b, "...");
-	if (b.err || b.data == NULL)
-		snprintf(tmp, tmplen, "?");
-	else
-		snprintf(tmp, tmplen, "%s", b.data);
+	snprintf(tmp, tmplen, "%s", (b.err || b.data == NULL) ? "?" : b.data);
 	buf_free(&b);
 	return tmp;
 }
 
-/* ABNF core rules, ASCII only */
-static bool
-is_alpha(char c)
+/* shown - spf_shown of at most 64 bytes, for parse errors */
+static const char *
+shown(const char *s, size_t len, char *tmp, size_t tmplen)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alnum(char c)
-{
-	return is_alpha(c) || is_digit(c);
+	return spf_shown(s, len, 64, tmp, tmplen);
 }
 
 /* spf_record_is_spf - RFC 7208 4.5: "v=spf1" then SP or end */
@@ -135,7 +109,7 @@ all_digits(const char *s, size_t len)
 	if (len == 0)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!is_digit(s[i]))
+		if (!ascii_is_digit(s[i]))
 			return false;
 	return true;
 }
@@ -192,7 +166,7 @@ spf_parse_ip4(const char *s, size_t len, uint8_t out[4])
 
 	for (part = 0; part < 4; part++) {
 		start = i;
-		while (i < len && is_digit(s[i]))
+		while (i < len && ascii_is_digit(s[i]))
 			i++;
 		if (i == start || i - start > 3 ||
 		    (i - start > 1 && s[start] == '0'))
@@ -219,7 +193,7 @@ parse_ip6(const char *s, size_t len, uint8_t out[16])
 	if (len == 0 || len >= sizeof(tmp))
 		return false;
 	for (i = 0; i < len; i++)
-		if (!(is_alnum(s[i]) || s[i] == ':' || s[i] == '.'))
+		if (!(ascii_is_alnum(s[i]) || s[i] == ':' || s[i] == '.'))
 			return false;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -237,14 +211,14 @@ is_toplabel(const char *s, size_t len)
 	size_t i;
 	bool alpha = false, dash = false;
 
-	if (len == 0 || !is_alnum(s[0]) || !is_alnum(s[len - 1]))
+	if (len == 0 || !ascii_is_alnum(s[0]) || !ascii_is_alnum(s[len - 1]))
 		return false;
 	for (i = 0; i < len; i++) {
-		if (is_alpha(s[i]))
+		if (ascii_is_alpha(s[i]))
 			alpha = true;
 		else if (s[i] == '-')
 			dash = true;
-		else if (!is_digit(s[i]))
+		else if (!ascii_is_digit(s[i]))
 			return false;
 	}
 	return alpha || dash;
@@ -523,11 +497,11 @@ spf_parse(const char *s, size_t len, struct spf_record *rec, char *err,
 		t.cidr4 = 32;
 		t.cidr6 = 128;
 		/* modifier: name "=" with name = ALPHA *( ALPHA / DIGIT / - _ . ) */
-		for (n = 0; n < t.textlen && (is_alnum(t.text[n]) ||
+		for (n = 0; n < t.textlen && (ascii_is_alnum(t.text[n]) ||
 		    t.text[n] == '-' || t.text[n] == '_' || t.text[n] == '.'); n++)
 			;
 		if (n > 0 && n < t.textlen && t.text[n] == '=' &&
-		    is_alpha(t.text[0])) {
+		    ascii_is_alpha(t.text[0])) {
 			if (!parse_modifier(rec, &t, n, err, errlen))
 				return MAUTH_ERR_SYNTAX;
 		} else if (!parse_mechanism(&t, err, errlen))
