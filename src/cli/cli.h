@@ -46,5 +46,9 @@ int	cmd_dmarc(int argc, char **argv);
 void	cmd_dmarc_usage(FILE *fp);
 int	cmd_verify(int argc, char **argv);
 void	cmd_verify_usage(FILE *fp);
+int	cmd_sign(int argc, char **argv);
+void	cmd_sign_usage(FILE *fp);
+int	cmd_keygen(int argc, char **argv);
+void	cmd_keygen_usage(FILE *fp);
 
 #endif /* MAUTH_CLI_H */

@@ -24,6 +24,10 @@ static const struct cli_command commands[] = {
 	    "evaluate DMARC (RFC 9989) from a From domain and SPF/DKIM results" },
 	{ "verify", cmd_verify, cmd_verify_usage,
 	    "check messages (SPF, DKIM, DMARC), print Authentication-Results" },
+	{ "sign", cmd_sign, cmd_sign_usage,
+	    "sign a message with DKIM (RSA-SHA256, Ed25519-SHA256)" },
+	{ "keygen", cmd_keygen, cmd_keygen_usage,
+	    "make a DKIM key and its DNS record" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

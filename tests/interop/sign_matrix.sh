@@ -14,7 +14,9 @@
 #   (c) Mail::DKIM (Debian libmail-dkim-perl; RSA only: the Debian 12
 #       version, 1.20230212, knows no ed25519-sha256 and refuses k=ed25519),
 # and a copy with one body byte changed, and one with the Subject changed,
-# must fail with all of them.  One line per failed check; the closing line
+# must fail with all of them.  Where a verifier departs from RFC 6376 the
+# case is listed in sign_divergences.tsv (its result, the RFC reason) and
+# still checked.  One line per failed check; the closing line
 # "N passed, N failed" (and one count line per verifier).  Exits 1 on any
 # failure.
 set -euo pipefail
@@ -136,6 +138,13 @@ tamper() {
 	' "$1" "$2" "$3"
 }
 
+# ---- divergences: verifier body bcanon variant -> expected result --------
+declare -A DIV
+while IFS=$'\t' read -r v body bc var want reason; do
+	case $v in ''|\#*) continue ;; esac
+	DIV["$v $body $bc $var"]=$want
+done <"$HERE/sign_divergences.tsv"
+
 # ---- sign ---------------------------------------------------------------
 # expectations: FILE SELECTOR VERIFIER WANT
 EXP=$TMP/expect
@@ -166,12 +175,14 @@ for kind in rsa ed dual; do
 				tamper body "$f" "$TMP/msgs/$n.tbody.eml"
 				tamper head "$f" "$TMP/msgs/$n.thead.eml"
 				for var in ok tbody thead; do
-					want=pass
-					[ $var = ok ] || want=fail
 					for s in $sels; do
 						for v in mauth dkimpy mdkim; do
 							[ $v != mdkim ] || [ $s = rsa1 ] ||
 							    continue
+							want=pass
+							[ $var = ok ] || want=fail
+							w=${DIV["$v $body $bc $var"]:-}
+							[ -z "$w" ] || want=$w
 							echo "$n.$var.eml $s $v $want" >>"$EXP"
 						done
 					done
