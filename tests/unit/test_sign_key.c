@@ -349,6 +349,9 @@ test_race(void **state)
 	mauth_key_free(r.k);
 }
 
+static const char garbage_pem[] =
+    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+
 static int
 setup(void **state)
 {
@@ -375,8 +378,7 @@ setup(void **state)
 	save(r2048, PEM_PUB, "pub.pem");
 	save(ed, DER_PUB, "pub.der");
 	put("garbage", "\x30\x82\x01\x00garbage bytes", 17);
-	put("garbage.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END "
-	    "PRIVATE KEY-----\n", 62);
+	put("garbage.pem", garbage_pem, strlen(garbage_pem));
 	put("empty", "", 0);
 	EVP_PKEY_free(r512);
 	EVP_PKEY_free(r1024);
