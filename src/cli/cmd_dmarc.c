@@ -10,21 +10,16 @@
 
 #include "mauth/mauth.h"
 #include "cli/cli.h"
+#include "cli/dmarc_args.h"
 #include "cli/dns_args.h"
 #include "cli/render_dmarc.h"
 
 #define DMARC_ARG_MAX	253	/* a domain name in an argument */
 
 enum {
-	OPT_FROM = 256,
+	OPT_FROM = CLI_DMARC_OPT_END,
 	OPT_SPF,
 	OPT_DKIM,
-	OPT_MODE,
-	OPT_PSL,
-	OPT_ZONE,
-	OPT_DNS_SERVER,
-	OPT_TIMEOUT,
-	OPT_RETRIES,
 	OPT_JSON,
 	OPT_HELP
 };
@@ -124,12 +119,8 @@ parse_args(int argc, char **argv, struct dmarc_args *a)
 		{ "from",	required_argument, NULL, OPT_FROM },
 		{ "spf",	required_argument, NULL, OPT_SPF },
 		{ "dkim",	required_argument, NULL, OPT_DKIM },
-		{ "dmarc-mode",	required_argument, NULL, OPT_MODE },
-		{ "psl",	required_argument, NULL, OPT_PSL },
-		{ "zone",	required_argument, NULL, OPT_ZONE },
-		{ "dns-server",	required_argument, NULL, OPT_DNS_SERVER },
-		{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
-		{ "retries",	required_argument, NULL, OPT_RETRIES },
+		CLI_DMARC_LONGOPTS,
+		CLI_DNS_LONGOPTS,
 		{ "json",	no_argument,	   NULL, OPT_JSON },
 		{ "help",	no_argument,	   NULL, OPT_HELP },
 		{ NULL,		0,		   NULL, 0 }
@@ -165,25 +156,17 @@ parse_args(int argc, char **argv, struct dmarc_args *a)
 			    mauth_dkim_result_from_str,
 			    &a->in.dkim[a->in.ndkim++]);
 			break;
-		case OPT_MODE:
-			if ((a->mode = mauth_dmarc_mode_from_str(optarg)) < 0)
-				return cli_error("--dmarc-mode: '%s' is not "
-				    "rfc9989 or rfc7489", optarg);
+		case CLI_DMARC_OPT_MODE:
+			rc = cli_dmarc_set_mode(&a->mode, optarg);
 			break;
-		case OPT_PSL:
+		case CLI_DMARC_OPT_PSL:
 			a->psl = optarg;
 			break;
-		case OPT_ZONE:
-			rc = cli_dns_set_zone(&a->dns, optarg);
-			break;
-		case OPT_DNS_SERVER:
-			rc = cli_dns_add_server(&a->dns, optarg);
-			break;
-		case OPT_TIMEOUT:
-			rc = cli_dns_set_timeout(&a->dns, optarg);
-			break;
-		case OPT_RETRIES:
-			rc = cli_dns_set_retries(&a->dns, optarg);
+		case CLI_DNS_OPT_ZONE:
+		case CLI_DNS_OPT_SERVER:
+		case CLI_DNS_OPT_TIMEOUT:
+		case CLI_DNS_OPT_RETRIES:
+			rc = cli_dns_option(&a->dns, ch, optarg);
 			break;
 		case OPT_JSON:
 			a->json = true;
@@ -206,9 +189,8 @@ parse_args(int argc, char **argv, struct dmarc_args *a)
 		    argv[optind]);
 	if (a->in.from_domain == NULL)
 		return cli_error("dmarc: --from is required");
-	if (a->psl != NULL && a->mode != MAUTH_DMARC_RFC7489)
-		return cli_error("--psl is used only with --dmarc-mode "
-		    "rfc7489");
+	if ((rc = cli_dmarc_check(a->mode, a->psl)) != 0)
+		return rc;
 	return cli_dns_check(&a->dns);
 }
 

@@ -18,14 +18,10 @@
 #include "cli/render_spf.h"
 
 enum {
-	OPT_IP = 256,
+	OPT_IP = CLI_DNS_OPT_END,
 	OPT_MAIL_FROM,
 	OPT_HELO,
 	OPT_IDENTITY,
-	OPT_ZONE,
-	OPT_DNS_SERVER,
-	OPT_TIMEOUT,
-	OPT_RETRIES,
 	OPT_RECEIVER,
 	OPT_EXPLAIN,
 	OPT_JSON,
@@ -98,10 +94,7 @@ parse_args(int argc, char **argv, struct spf_args *a)
 		{ "mail-from",	required_argument, NULL, OPT_MAIL_FROM },
 		{ "helo",	required_argument, NULL, OPT_HELO },
 		{ "identity",	required_argument, NULL, OPT_IDENTITY },
-		{ "zone",	required_argument, NULL, OPT_ZONE },
-		{ "dns-server",	required_argument, NULL, OPT_DNS_SERVER },
-		{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
-		{ "retries",	required_argument, NULL, OPT_RETRIES },
+		CLI_DNS_LONGOPTS,
 		{ "receiver",	required_argument, NULL, OPT_RECEIVER },
 		{ "explain",	no_argument,	   NULL, OPT_EXPLAIN },
 		{ "json",	no_argument,	   NULL, OPT_JSON },
@@ -133,20 +126,11 @@ parse_args(int argc, char **argv, struct spf_args *a)
 				return cli_error("--identity: '%s' is not "
 				    "'mailfrom' or 'helo'", optarg);
 			break;
-		case OPT_ZONE:
-			if ((rc = cli_dns_set_zone(&a->dns, optarg)) != 0)
-				return rc;
-			break;
-		case OPT_DNS_SERVER:
-			if ((rc = cli_dns_add_server(&a->dns, optarg)) != 0)
-				return rc;
-			break;
-		case OPT_TIMEOUT:
-			if ((rc = cli_dns_set_timeout(&a->dns, optarg)) != 0)
-				return rc;
-			break;
-		case OPT_RETRIES:
-			if ((rc = cli_dns_set_retries(&a->dns, optarg)) != 0)
+		case CLI_DNS_OPT_ZONE:
+		case CLI_DNS_OPT_SERVER:
+		case CLI_DNS_OPT_TIMEOUT:
+		case CLI_DNS_OPT_RETRIES:
+			if ((rc = cli_dns_option(&a->dns, ch, optarg)) != 0)
 				return rc;
 			break;
 		case OPT_RECEIVER:

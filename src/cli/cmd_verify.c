@@ -19,6 +19,7 @@
 #include "mauth/mauth.h"
 #include "mauth/message.h"
 #include "cli/cli.h"
+#include "cli/dmarc_args.h"
 #include "cli/dns_args.h"
 #include "cli/render_verify.h"
 
@@ -28,16 +29,10 @@
 #define VERIFY_PROGRESS_MS	250
 
 enum {
-	OPT_IP = 256,
+	OPT_IP = CLI_DMARC_OPT_END,
 	OPT_HELO,
 	OPT_MAIL_FROM,
 	OPT_AUTHSERV_ID,
-	OPT_MODE,
-	OPT_PSL,
-	OPT_ZONE,
-	OPT_DNS_SERVER,
-	OPT_TIMEOUT,
-	OPT_RETRIES,
 	OPT_MAX_SIGS,
 	OPT_JSON,
 	OPT_QUIET,
@@ -126,12 +121,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		{ "helo",	required_argument, NULL, OPT_HELO },
 		{ "mail-from",	required_argument, NULL, OPT_MAIL_FROM },
 		{ "authserv-id", required_argument, NULL, OPT_AUTHSERV_ID },
-		{ "dmarc-mode",	required_argument, NULL, OPT_MODE },
-		{ "psl",	required_argument, NULL, OPT_PSL },
-		{ "zone",	required_argument, NULL, OPT_ZONE },
-		{ "dns-server",	required_argument, NULL, OPT_DNS_SERVER },
-		{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
-		{ "retries",	required_argument, NULL, OPT_RETRIES },
+		CLI_DMARC_LONGOPTS,
+		CLI_DNS_LONGOPTS,
 		{ "max-signatures", required_argument, NULL, OPT_MAX_SIGS },
 		{ "json",	no_argument,	   NULL, OPT_JSON },
 		{ "quiet",	no_argument,	   NULL, OPT_QUIET },
@@ -166,25 +157,17 @@ parse_args(int argc, char **argv, struct verify_args *a)
 				    "id");
 			a->authserv_id = optarg;
 			break;
-		case OPT_MODE:
-			if ((a->mode = mauth_dmarc_mode_from_str(optarg)) < 0)
-				return cli_error("--dmarc-mode: '%s' is not "
-				    "rfc9989 or rfc7489", optarg);
+		case CLI_DMARC_OPT_MODE:
+			rc = cli_dmarc_set_mode(&a->mode, optarg);
 			break;
-		case OPT_PSL:
+		case CLI_DMARC_OPT_PSL:
 			a->psl = optarg;
 			break;
-		case OPT_ZONE:
-			rc = cli_dns_set_zone(&a->dns, optarg);
-			break;
-		case OPT_DNS_SERVER:
-			rc = cli_dns_add_server(&a->dns, optarg);
-			break;
-		case OPT_TIMEOUT:
-			rc = cli_dns_set_timeout(&a->dns, optarg);
-			break;
-		case OPT_RETRIES:
-			rc = cli_dns_set_retries(&a->dns, optarg);
+		case CLI_DNS_OPT_ZONE:
+		case CLI_DNS_OPT_SERVER:
+		case CLI_DNS_OPT_TIMEOUT:
+		case CLI_DNS_OPT_RETRIES:
+			rc = cli_dns_option(&a->dns, ch, optarg);
 			break;
 		case OPT_MAX_SIGS:
 			if (cli_parse_uint(optarg, 1, VERIFY_MAX_SIGS,
@@ -219,9 +202,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
 	a->npaths = argc - optind;
 	if (a->ip != NULL && a->mail_from == NULL && a->helo == NULL)
 		return cli_error("--ip needs --mail-from or --helo");
-	if (a->psl != NULL && a->mode != MAUTH_DMARC_RFC7489)
-		return cli_error("--psl is used only with --dmarc-mode "
-		    "rfc7489");
+	if ((rc = cli_dmarc_check(a->mode, a->psl)) != 0)
+		return rc;
 	return cli_dns_check(&a->dns);
 }
 

@@ -55,6 +55,24 @@ cli_dns_set_retries(struct cli_dns_args *d, const char *arg)
 	return 0;
 }
 
+/* cli_dns_option - one of the DNS options, by its getopt_long code */
+int
+cli_dns_option(struct cli_dns_args *d, int ch, const char *arg)
+{
+	switch (ch) {
+	case CLI_DNS_OPT_ZONE:
+		return cli_dns_set_zone(d, arg);
+	case CLI_DNS_OPT_SERVER:
+		return cli_dns_add_server(d, arg);
+	case CLI_DNS_OPT_TIMEOUT:
+		return cli_dns_set_timeout(d, arg);
+	case CLI_DNS_OPT_RETRIES:
+		return cli_dns_set_retries(d, arg);
+	default:
+		return cli_fail("internal error: DNS option %d", ch);
+	}
+}
+
 /* cli_dns_check - --zone and --dns-server exclude each other */
 int
 cli_dns_check(const struct cli_dns_args *d)
