@@ -9,8 +9,8 @@
 
 #include "mauth/dmarc.h"
 #include "cli/cli.h"
+#include "cli/render_common.h"
 #include "cli/render_dmarc.h"
-#include "util/buf.h"
 
 /* line - "name: value" with the value escaped; "-" when NULL */
 static void
@@ -41,33 +41,6 @@ render_dmarc_text(FILE *fp, const struct mauth_dmarc_eval *ev)
 	if (mauth_dmarc_eval_record(ev) != NULL)
 		line(fp, "record", mauth_dmarc_eval_record(ev));
 	line(fp, "reason", mauth_dmarc_eval_reason(ev));
-}
-
-/* jstr - a JSON string of printable text (escaped), or null for NULL */
-static json_t *
-jstr(const char *s)
-{
-	struct buf b;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* not UTF-8: the escaped form */
-	buf_init(&b, 0);
-	buf_put_escaped(&b, s, strlen(s));
-	j = b.err ? NULL : json_string(b.data != NULL ? b.data : "");
-	buf_free(&b);
-	return j;
-}
-
-/* jset - set obj[key] = v (stolen); clears *ok on failure */
-static void
-jset(json_t *obj, const char *key, json_t *v, bool *ok)
-{
-	if (v == NULL || json_object_set_new(obj, key, v) == -1)
-		*ok = false;
 }
 
 /* render_dmarc_json - see render_dmarc.h */

@@ -11,10 +11,8 @@
 
 #include "mauth/mauth.h"
 #include "cli/cli.h"
+#include "cli/render_common.h"
 #include "cli/render_spf.h"
-#include "util/buf.h"
-
-#define JSON_STRING_MAX	(1024 * 1024)
 
 /* ---- text --------------------------------------------------------------- */
 
@@ -244,35 +242,6 @@ render_spf_tree(FILE *fp, const struct mauth_spf_eval *ev,
 }
 
 /* ---- JSON --------------------------------------------------------------- */
-
-/*
- * jstr - a JSON string for s (JSON null for NULL).  jansson accepts only
- * UTF-8; anything else is shown with its bytes escaped.
- */
-static json_t *
-jstr(const char *s)
-{
-	struct buf b;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	buf_init(&b, JSON_STRING_MAX);
-	buf_put_escaped(&b, s, strlen(s));
-	j = b.err ? NULL : json_string(b.data != NULL ? b.data : "");
-	buf_free(&b);
-	return j;
-}
-
-/* jset - obj[key] = v, remembering any failure in *ok */
-static void
-jset(json_t *obj, const char *key, json_t *v, bool *ok)
-{
-	if (v == NULL || json_object_set_new(obj, key, v) == -1)
-		*ok = false;
-}
 
 /* json_query - one DNS query of the tree */
 static json_t *

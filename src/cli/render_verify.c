@@ -14,8 +14,8 @@
 #include "mauth/mauth.h"
 #include "mauth/message.h"
 #include "cli/cli.h"
+#include "cli/render_common.h"
 #include "cli/render_verify.h"
-#include "util/buf.h"
 #include "util/str.h"
 
 #define STATS_BUCKETS	4096
@@ -129,33 +129,6 @@ render_verify_text(FILE *fp, const struct verify_source *src,
 }
 
 /* ---- JSON --------------------------------------------------------------- */
-
-/* jstr - a JSON string of printable text, or null for NULL */
-static json_t *
-jstr(const char *s)
-{
-	struct buf b;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* not UTF-8: the escaped form */
-	buf_init(&b, 0);
-	buf_put_escaped(&b, s, strlen(s));
-	j = b.err ? NULL : json_string(b.data != NULL ? b.data : "");
-	buf_free(&b);
-	return j;
-}
-
-/* jset - obj[key] = v (stolen); clears *ok on failure */
-static void
-jset(json_t *obj, const char *key, json_t *v, bool *ok)
-{
-	if (v == NULL || json_object_set_new(obj, key, v) == -1)
-		*ok = false;
-}
 
 /* jsource - {path, index} */
 static json_t *
