@@ -24,31 +24,20 @@ SRC=$(realpath "$2")
 EXAMPLE=$SRC/testdata/zones/example.zone
 TMP=$(mktemp -d /tmp/mauth-badinput.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-
-PASS=0
-FAIL=0
+E2E_NAME=cli_badinput
+. "$SRC/tests/e2e/lib.sh"
 
 # check NAME WANT_STATUS PATTERN ARGS... - run "mauth ARGS..." and judge it
 check() {
 	local name=$1 want=$2 pat=$3
 	shift 3
-	local rc=0 why=
+	local rc=0 why= matched=0
 	"$MAUTH" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
 	cat "$TMP/out" "$TMP/err" >"$TMP/all"
-	if [ $rc -ge 128 ]; then
-		why="crashed (exit $rc)"
-	elif grep -q -E 'Sanitizer|runtime error:' "$TMP/err"; then
-		why="sanitizer report"
-	elif [ $rc != "$want" ]; then
-		why="exit $rc, want $want"
-	elif ! grep -q -E -- "$pat" "$TMP/all"; then
-		why="output does not match /$pat/"
-	elif [ "$want" = 2 ] && { [ "$(wc -l <"$TMP/err")" != 1 ] ||
-	    ! grep -q '^mauth: error: ' "$TMP/err" || [ -s "$TMP/out" ]; }; then
-		why="an error must be one 'mauth: error:' line on stderr"
-	elif tr -d '\n' <"$TMP/out" | grep -q '[[:cntrl:]]'; then
-		why="control bytes on stdout"
+	if grep -q -E -- "$pat" "$TMP/all"; then
+		matched=1
 	fi
+	why=$(e2e_judge $rc "$want" $matched "$pat")
 	if [ -z "$why" ]; then
 		PASS=$((PASS + 1))
 		echo "ok   $name: exit $rc: $(head -1 "$TMP/all" | cut -c1-110)"
@@ -193,5 +182,4 @@ else
 	echo "FAIL jq not installed (run scripts/install-deps)"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ $FAIL = 0 ]
+e2e_done

@@ -30,27 +30,11 @@ SRC=$(realpath "$3")
 ZONE=$SRC/testdata/zones/example.zone
 PORT=5353
 BH_PORT=5354
-
-die() {
-	echo "dns_e2e: FAIL: $*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-}
+E2E_NAME=dns_e2e
+. "$SRC/tests/e2e/lib.sh"
 
 # ---- enter the namespaces (once) -------------------------------------------
-if [ "${MAUTH_E2E_IN_NS:-}" != 1 ]; then
-	for tool in unshare ip nsd nsd-checkzone nsd-checkconf dig jq; do
-		command -v "$tool" >/dev/null ||
-		    die "'$tool' not found (run scripts/install-deps)"
-	done
-	if ! unshare -n -m -p -f --mount-proc -- true; then
-		die "cannot create private namespaces with unshare -n -m -p -f (needs root or user namespaces)"
-	fi
-	exec unshare -n -m -p -f --mount-proc -- \
-	    env MAUTH_E2E_IN_NS=1 bash "$0" "$@"
-fi
-
-ip link set lo up || die "cannot bring lo up in the namespace"
+e2e_enter_ns "$0" "$@"
 
 TMP=$(mktemp -d /tmp/mauth-e2e.XXXXXX)
 NSD_PID=
@@ -64,65 +48,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-bad() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
-}
-
 # ---- NSD -------------------------------------------------------------------
-nsd-checkzone test. "$ZONE" >/dev/null || die "NSD rejects $ZONE"
-cp "$ZONE" "$TMP/example.zone"
-cat > "$TMP/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$PORT
-	ip-address: ::1@$PORT
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$TMP"
-	database: ""
-	zonelistfile: "$TMP/zone.list"
-	xfrdfile: "$TMP/xfrd.state"
-	xfrdir: "$TMP"
-	pidfile: "$TMP/nsd.pid"
-	logfile: "$TMP/nsd.log"
-	verbosity: 1
+t0=$(now_ms)
+e2e_nsd_start "$ZONE" example.zone '	ip-address: ::1@'"$PORT"'
 	refuse-any: yes
 	# the UDP ceiling that makes replies over 1232 bytes go to TCP
-	ipv4-edns-size: 1232
-remote-control:
-	control-enable: no
-zone:
-	name: "test."
-	zonefile: "example.zone"
-CONF
-nsd-checkconf "$TMP/nsd.conf" || die "nsd-checkconf rejects our nsd.conf"
-t0=$(now_ms)
-nsd -d -c "$TMP/nsd.conf" >>"$TMP/nsd.log" 2>&1 &
-NSD_PID=$!
-ready=0
-for _ in $(seq 1 200); do
-	if dig +short +time=1 +tries=1 @127.0.0.1 -p $PORT test. SOA 2>/dev/null |
-	    grep -q hostmaster; then
-		ready=1
-		break
-	fi
-	kill -0 "$NSD_PID" 2>/dev/null || break
-	sleep 0.05
-done
-if [ $ready != 1 ]; then
-	cat "$TMP/nsd.log" >&2 || true
-	die "NSD did not answer on 127.0.0.1:$PORT"
-fi
+	ipv4-edns-size: 1232'
 echo "nsd ready on 127.0.0.1:$PORT (pid $NSD_PID) after $(( $(now_ms) - t0 )) ms"
 
 # ---- proof that the big answers do not fit in UDP ---------------------------
@@ -310,5 +241,4 @@ else
 	bad "blackhole should have received at least 3 UDP queries: $(tail -1 "$TMP/bh.out")"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ $FAIL = 0 ]
+e2e_done

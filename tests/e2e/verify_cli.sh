@@ -36,20 +36,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-PASS=0
-FAIL=0
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-bad() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
-}
+E2E_NAME=verify_cli
+. "$SRC/tests/e2e/lib.sh"
 
 # run NAME WANT_STATUS ARGS... - mauth ARGS > $TMP/out 2> $TMP/err; judged
 # for crash, sanitizer and status; returns 1 (after bad) if judged bad
@@ -286,5 +274,4 @@ else
 	bad "dns_blackhole did not start: $(cat "$TMP/bh.out")"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ $FAIL = 0 ]
+e2e_done

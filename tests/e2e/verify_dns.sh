@@ -24,25 +24,10 @@ SRC=$(realpath "$2")
 V=$SRC/testdata/verify
 ZONE=$V/sample.zone
 PORT=5353
+E2E_NAME=verify_dns
+. "$SRC/tests/e2e/lib.sh"
 
-die() {
-	echo "verify_dns: FAIL: $*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
-if [ "${MAUTH_E2E_IN_NS:-}" != 1 ]; then
-	for tool in unshare ip nsd nsd-checkzone nsd-checkconf dig jq; do
-		command -v "$tool" >/dev/null ||
-		    die "'$tool' not found (run scripts/install-deps)"
-	done
-	unshare -n -m -p -f --mount-proc -- true ||
-	    die "cannot create private namespaces with unshare -n -m -p -f (needs root or user namespaces)"
-	exec unshare -n -m -p -f --mount-proc -- \
-	    env MAUTH_E2E_IN_NS=1 bash "$0" "$@"
-fi
-
-ip link set lo up || die "cannot bring lo up in the namespace"
+e2e_enter_ns "$0" "$@"
 
 TMP=$(mktemp -d /tmp/mauth-verify-dns.XXXXXX)
 NSD_PID=
@@ -53,54 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-bad() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-
 # ---- NSD -------------------------------------------------------------------
-nsd-checkzone test. "$ZONE" >/dev/null || die "NSD rejects $ZONE"
-cp "$ZONE" "$TMP/sample.zone"
-cat >"$TMP/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$PORT
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$TMP"
-	database: ""
-	zonelistfile: "$TMP/zone.list"
-	xfrdfile: "$TMP/xfrd.state"
-	xfrdir: "$TMP"
-	pidfile: "$TMP/nsd.pid"
-	logfile: "$TMP/nsd.log"
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "test."
-	zonefile: "sample.zone"
-CONF
-nsd-checkconf "$TMP/nsd.conf" || die "nsd-checkconf rejects our nsd.conf"
-nsd -d -c "$TMP/nsd.conf" >>"$TMP/nsd.log" 2>&1 &
-NSD_PID=$!
-ready=0
-for _ in $(seq 1 200); do
-	if dig +short +time=1 +tries=1 @127.0.0.1 -p $PORT test. SOA 2>/dev/null |
-	    grep -q hostmaster; then
-		ready=1
-		break
-	fi
-	kill -0 "$NSD_PID" 2>/dev/null || break
-	sleep 0.05
-done
-[ $ready = 1 ] || { cat "$TMP/nsd.log" >&2 || true; die "NSD did not answer on 127.0.0.1:$PORT"; }
+e2e_nsd_start "$ZONE" sample.zone
 ok "nsd serves sample.zone on 127.0.0.1:$PORT"
 
 KEYS='[.source.label, (.spf.result // "-"), ((.dkim|map(.result)|join(","))|if .=="" then "-" else . end), .dmarc.result, (.dmarc.policy // "-"), (if .from_problem then "yes" else "no" end)] | @tsv'
@@ -143,5 +82,4 @@ same no-spf "$V/expected/zone.tsv"
 same spf-bank "$V/expected/zone-spf.tsv" --ip 192.0.2.25 --mail-from alice@bank.test \
     --helo mail.bank.test
 
-echo "$PASS passed, $FAIL failed"
-[ $FAIL = 0 ]
+e2e_done
