@@ -206,5 +206,50 @@ else
 	bad "stdin and file differ"
 fi
 
+# ---- options: the tags appear and the signature verifies --------------------
+ZONE=$TMP/keys.zone
+{
+	printf '$ORIGIN test.\n$TTL 300\n'
+	printf '@\tSOA\tns.test. hostmaster.test. 1 3600 600 86400 300\n'
+	printf '@\tNS\tns.test.\nns\tA\t127.0.0.1\n'
+	cat "$K/good.txt" "$K/ed.txt"
+} >"$ZONE"
+# check_opts NAME PATTERN ARGS... - signed with ARGS, the fields match the
+# extended regular expression PATTERN, every signature passes mauth verify
+check_opts() {
+	local name=$1 pat=$2
+	shift 2
+	if ! "$MAUTH" "${S[@]}" "$@" "$CRLF" >"$TMP/o.eml" 2>"$TMP/err"; then
+		bad "$name: $(cat "$TMP/err")"
+		return
+	fi
+	if ! tr -d '\r\n' <"$TMP/o.eml" | grep -Eq -- "$pat"; then
+		bad "$name: no match for $pat"
+		return
+	fi
+	local res
+	res=$("$MAUTH" verify --zone "$ZONE" --json --quiet "$TMP/o.eml" |
+	    jq -r '[.dkim[].result] | join(",")')
+	case $res in
+	pass|pass,pass) ok "$name: $res" ;;
+	*) bad "$name: verify gave '$res'" ;;
+	esac
+}
+check_opts "opts: headers, no oversign, i=, x=, l=, simple" \
+    'i=alice@sign\.test;.*h=From:To:Subject;' "${G[@]}" \
+    --headers From:To:Subject --oversign "" --identity alice@sign.test \
+    --expire 3600 --body-length --canon simple
+check_opts "opts: x= set" 'x=[0-9]+;' "${G[@]}" --expire 60
+check_opts "opts: l= set" 'l=6;' "${G[@]}" --body-length
+check_opts "opts: relaxed/simple" 'c=relaxed/simple;' "${G[@]}" \
+    --canon relaxed/simple
+check_opts "opts: oversign From" 'h=From:From' "${G[@]}" --oversign From
+check_opts "opts: ed25519 key" 'a=ed25519-sha256;' --key "$K/ed.private" \
+    --selector ed
+check_opts "opts: --also ed25519" 'a=rsa-sha256;.*a=ed25519-sha256;' \
+    "${G[@]}" --also "sign.test:ed:$K/ed.private"
+expect_err "opts: i= outside d=" 2 "${S[@]}" "${G[@]}" \
+    --identity alice@other.test "$CRLF"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
