@@ -2,10 +2,10 @@
  * key.c - DKIM signing keys: parsed once into an EVP_PKEY and kept,
  * reloaded only when the file changes (RFC 6376 3.3, RFC 8463, RFC 8301).
  *
- * Readers take a reference to the current EVP_PKEY under the key's mutex
- * (sign_key_get); a reload parses the new file outside the lock and swaps
- * the pointer under it, so a signature in progress keeps the key it
- * started with.
+ * Readers take a reference to the current key state (the EVP_PKEY and its
+ * prepared signing context) under the key's mutex (sign_key_get); a reload
+ * parses the new file outside the lock and swaps the pointer under it, so
+ * a signature in progress keeps the key it started with.
  */
 #include <sys/stat.h>
 
@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "mauth/common.h"
@@ -34,7 +35,7 @@
 
 struct mauth_key {
 	pthread_mutex_t	 mu;
-	EVP_PKEY	*pkey;		/* under mu */
+	struct sign_keystate *ks;	/* under mu */
 	int		 type;		/* under mu */
 	unsigned	 bits;		/* under mu */
 	char		*path;		/* NULL for keys from memory */
@@ -237,6 +238,79 @@ parse(const char *name, const unsigned char *buf, size_t len,
 	return MAUTH_OK;
 }
 
+/* state_new - the key with its signing template (takes pk) */
+static struct sign_keystate *
+state_new(EVP_PKEY *pk)
+{
+	struct sign_keystate *ks;
+	int ok;
+
+	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	ks->pkey = pk;
+	ks->refs = 1;
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
+		ok = (ks->ed = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestSignInit(ks->ed, NULL, NULL, NULL, pk) == 1;
+	} else {
+		ok = (ks->rsa = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
+		    EVP_PKEY_sign_init(ks->rsa) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_padding(ks->rsa,
+		    RSA_PKCS1_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(ks->rsa, sign_sha256()) == 1;
+	}
+	ERR_clear_error();
+	if (!ok) {
+		sign_key_put(ks);
+		return NULL;
+	}
+	return ks;
+}
+
+/* sign_key_put - drop a reference */
+void
+sign_key_put(struct sign_keystate *ks)
+{
+	if (ks == NULL || __atomic_sub_fetch(&ks->refs, 1,
+	    __ATOMIC_ACQ_REL) > 0)
+		return;
+	EVP_MD_CTX_free(ks->ed);
+	EVP_PKEY_CTX_free(ks->rsa);
+	EVP_PKEY_free(ks->pkey);
+	free(ks);
+}
+
+/* sign_key_sign - sign a SHA-256 digest with a copy of the template */
+int
+sign_key_sign(const struct sign_keystate *ks, const uint8_t *d, size_t dlen,
+    unsigned char *sig, size_t *siglen)
+{
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *mc;
+	int ok;
+
+	if (ks->ed != NULL) {
+		/* RFC 8463 3: PureEdDSA over the SHA-256 hash */
+		if ((mc = EVP_MD_CTX_new()) == NULL)
+			return MAUTH_ERR_NOMEM;
+		ok = EVP_MD_CTX_copy_ex(mc, ks->ed) == 1 &&
+		    EVP_DigestSign(mc, sig, siglen, d, dlen) == 1;
+		EVP_MD_CTX_free(mc);
+	} else {
+		/* RFC 6376 3.3.1: RSASSA-PKCS1-v1_5 with SHA-256 */
+		if ((pc = EVP_PKEY_CTX_dup(ks->rsa)) == NULL) {
+			ERR_clear_error();
+			return MAUTH_ERR_NOMEM;
+		}
+		ok = EVP_PKEY_sign(pc, sig, siglen, d, dlen) == 1;
+		EVP_PKEY_CTX_free(pc);
+	}
+	ERR_clear_error();
+	return ok ? MAUTH_OK : MAUTH_ERR_INTERNAL;
+}
+
 /* read_file - the whole (bounded) key file and its stat */
 static int
 read_file(const char *path, unsigned char **out, size_t *outlen,
@@ -301,13 +375,15 @@ key_new(EVP_PKEY *pk, int type, unsigned bits)
 {
 	struct mauth_key *k;
 
-	if ((k = calloc(1, sizeof(*k))) == NULL)
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		EVP_PKEY_free(pk);
 		return NULL;
-	if (pthread_mutex_init(&k->mu, NULL) != 0) {
+	}
+	if (pthread_mutex_init(&k->mu, NULL) != 0 ||
+	    (k->ks = state_new(pk)) == NULL) {
 		free(k);
 		return NULL;
 	}
-	k->pkey = pk;
 	k->type = type;
 	k->bits = bits;
 	return k;
@@ -329,10 +405,8 @@ mauth_key_load_mem(const char *name, const void *buf, size_t len,
 	if ((rc = parse(name, buf, len, &pk, &type, &bits, errbuf,
 	    errlen)) != MAUTH_OK)
 		return rc;
-	if ((*out = key_new(pk, type, bits)) == NULL) {
-		EVP_PKEY_free(pk);
+	if ((*out = key_new(pk, type, bits)) == NULL)
 		return MAUTH_ERR_NOMEM;
-	}
 	return MAUTH_OK;
 }
 
@@ -371,7 +445,8 @@ mauth_key_reload(struct mauth_key *k, bool *changed, char *errbuf,
 {
 	unsigned char *data;
 	struct stat st;
-	EVP_PKEY *pk, *old;
+	struct sign_keystate *ks, *old;
+	EVP_PKEY *pk;
 	unsigned bits;
 	size_t len;
 	int rc, type;
@@ -399,14 +474,16 @@ mauth_key_reload(struct mauth_key *k, bool *changed, char *errbuf,
 	free(data);
 	if (rc != MAUTH_OK)
 		return rc;	/* the old key stays */
+	if ((ks = state_new(pk)) == NULL)
+		return MAUTH_ERR_NOMEM;
 	pthread_mutex_lock(&k->mu);
-	old = k->pkey;
-	k->pkey = pk;
+	old = k->ks;
+	k->ks = ks;
 	k->type = type;
 	k->bits = bits;
 	pthread_mutex_unlock(&k->mu);
 	k->st = st;
-	EVP_PKEY_free(old);
+	sign_key_put(old);
 	if (changed != NULL)
 		*changed = true;
 	return MAUTH_OK;
@@ -417,7 +494,7 @@ mauth_key_free(struct mauth_key *k)
 {
 	if (k == NULL)
 		return;
-	EVP_PKEY_free(k->pkey);
+	sign_key_put(k->ks);
 	pthread_mutex_destroy(&k->mu);
 	free(k->path);
 	free(k);
@@ -451,21 +528,21 @@ mauth_key_bits(const struct mauth_key *k)
 	return b;
 }
 
-/* sign_key_get - a counted reference to the current EVP_PKEY */
-EVP_PKEY *
+/* sign_key_get - a counted reference to the current key state */
+struct sign_keystate *
 sign_key_get(const struct mauth_key *k)
 {
 	struct mauth_key *mk = (struct mauth_key *)k;
-	EVP_PKEY *pk;
+	struct sign_keystate *ks;
 
 	if (k == NULL)
 		return NULL;
 	pthread_mutex_lock(&mk->mu);
-	pk = mk->pkey;
-	if (pk != NULL && EVP_PKEY_up_ref(pk) != 1)
-		pk = NULL;
+	ks = mk->ks;
+	if (ks != NULL)
+		__atomic_add_fetch(&ks->refs, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&mk->mu);
-	return pk;
+	return ks;
 }
 
 /*
@@ -476,25 +553,27 @@ char *
 mauth_key_dns_record(const struct mauth_key *k)
 {
 	unsigned char *der = NULL, raw[32], *p;
+	struct sign_keystate *ks;
 	EVP_PKEY *pk;
 	size_t dlen, blen;
 	struct buf b;
 	char *out;
 	int n;
 
-	if ((pk = sign_key_get(k)) == NULL)
+	if ((ks = sign_key_get(k)) == NULL)
 		return NULL;
+	pk = ks->pkey;
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 		dlen = sizeof(raw);
 		if (EVP_PKEY_get_raw_public_key(pk, raw, &dlen) != 1 ||
 		    dlen != 32) {
-			EVP_PKEY_free(pk);
+			sign_key_put(ks);
 			return NULL;
 		}
 		p = raw;
 	} else {
 		if ((n = i2d_PUBKEY(pk, &der)) <= 0) {
-			EVP_PKEY_free(pk);
+			sign_key_put(ks);
 			return NULL;
 		}
 		dlen = (size_t)n;
@@ -511,7 +590,7 @@ mauth_key_dns_record(const struct mauth_key *k)
 	} else
 		b.err = MAUTH_ERR_NOMEM;
 	OPENSSL_free(der);
-	EVP_PKEY_free(pk);
+	sign_key_put(ks);
 	if (b.err) {
 		buf_free(&b);
 		return NULL;

@@ -53,7 +53,7 @@ struct hfield {
 
 struct sig {
 	char		*domain, *selector, *identity;
-	EVP_PKEY	*pkey;
+	struct sign_keystate *ks;
 	int		 alg;		/* MAUTH_SIGN_RSA_SHA256 or _ED25519_ */
 	int		 hcanon, bcanon;
 	char		**hnames;	/* configured names, deduplicated */
@@ -249,11 +249,11 @@ sig_setup(struct mauth_signer *s, struct sig *g,
 		serr(errbuf, errlen, "negative expiry");
 		return MAUTH_ERR_INVAL;
 	}
-	if ((g->pkey = sign_key_get(c->key)) == NULL) {
+	if ((g->ks = sign_key_get(c->key)) == NULL) {
 		serr(errbuf, errlen, "key unusable");
 		return MAUTH_ERR_INVAL;
 	}
-	ktype = EVP_PKEY_get_base_id(g->pkey) == EVP_PKEY_ED25519 ?
+	ktype = EVP_PKEY_get_base_id(g->ks->pkey) == EVP_PKEY_ED25519 ?
 	    MAUTH_KEY_ED25519 : MAUTH_KEY_RSA;
 	g->alg = c->algorithm;
 	if (g->alg == MAUTH_SIGN_ALG_DEFAULT)
@@ -325,7 +325,7 @@ sig_clear(struct sig *g)
 	free(g->domain);
 	free(g->selector);
 	free(g->identity);
-	EVP_PKEY_free(g->pkey);
+	sign_key_put(g->ks);
 	if (g->hnames != NULL)
 		for (i = 0; i < g->nnames; i++)
 			free(g->hnames[i]);
@@ -603,36 +603,6 @@ build_tags(const struct mauth_signer *s, const struct sig *g, struct buf *b,
 	*colp = col;
 }
 
-/* sign_digest - the signature of the header hash (RFC 6376 3.7, RFC 8463 3) */
-static int
-sign_digest(const struct sig *g, const uint8_t *d, size_t dlen,
-    unsigned char *sig, size_t *siglen)
-{
-	EVP_PKEY_CTX *pc;
-	EVP_MD_CTX *mc;
-	int ok;
-
-	if (g->alg == MAUTH_SIGN_ED25519_SHA256) {
-		/* PureEdDSA over the SHA-256 of the header hash input */
-		if ((mc = EVP_MD_CTX_new()) == NULL)
-			return MAUTH_ERR_NOMEM;
-		ok = EVP_DigestSignInit(mc, NULL, NULL, NULL, g->pkey) == 1 &&
-		    EVP_DigestSign(mc, sig, siglen, d, dlen) == 1;
-		EVP_MD_CTX_free(mc);
-	} else {
-		/* RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6376 3.3.1) */
-		if ((pc = EVP_PKEY_CTX_new(g->pkey, NULL)) == NULL)
-			return MAUTH_ERR_NOMEM;
-		ok = EVP_PKEY_sign_init(pc) == 1 &&
-		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-		    EVP_PKEY_CTX_set_signature_md(pc, sign_sha256()) == 1 &&
-		    EVP_PKEY_sign(pc, sig, siglen, d, dlen) == 1;
-		EVP_PKEY_CTX_free(pc);
-	}
-	ERR_clear_error();
-	return ok ? MAUTH_OK : MAUTH_ERR_INTERNAL;
-}
-
 /* sig_finish - make one signature */
 static int
 sig_finish(struct mauth_signer *s, struct sig *g, const uint8_t bh[32],
@@ -646,7 +616,7 @@ sig_finish(struct mauth_signer *s, struct sig *g, const uint8_t bh[32],
 	unsigned int dl;
 	int rc;
 
-	siglen = (size_t)EVP_PKEY_get_size(g->pkey);
+	siglen = (size_t)EVP_PKEY_get_size(g->ks->pkey);
 	if (siglen == 0 || siglen > sizeof(sig))
 		return MAUTH_ERR_INTERNAL;
 	buf_init(&f, SIGN_MAX_FIELD);
@@ -675,7 +645,7 @@ sig_finish(struct mauth_signer *s, struct sig *g, const uint8_t bh[32],
 	if (scratch->err || EVP_DigestUpdate(md, scratch->data,
 	    scratch->len) != 1 || EVP_DigestFinal_ex(md, d, &dl) != 1)
 		goto out;
-	if ((rc = sign_digest(g, d, dl, sig, &siglen)) != MAUTH_OK)
+	if ((rc = sign_key_sign(g->ks, d, dl, sig, &siglen)) != MAUTH_OK)
 		goto out;
 
 	/* the b= value, folded only inside itself */

@@ -69,10 +69,34 @@ void	sign_canon_header(struct buf *out, int canon, const char *name,
 	    size_t nlen, const char *value, size_t vlen, bool crlf);
 
 /*
- * sign_key_get - a reference to the key's current EVP_PKEY (thread-safe
- * against mauth_key_reload); release with EVP_PKEY_free().  NULL on error.
+ * The parsed key with signing contexts prepared once (the algorithm fetch
+ * and key setup cost more than an Ed25519 signature): each signature
+ * copies the template instead of initialising a context.  Refcounted, so a
+ * reload can swap it while signatures are in progress.
  */
-EVP_PKEY *sign_key_get(const struct mauth_key *k);
+struct sign_keystate {
+	EVP_PKEY	*pkey;
+	EVP_MD_CTX	*ed;	/* Ed25519: EVP_DigestSignInit done */
+	EVP_PKEY_CTX	*rsa;	/* RSA: sign_init, PKCS#1 v1.5, SHA-256 */
+	int		 refs;	/* atomic */
+};
+
+/*
+ * sign_key_get - a reference to the key's current state (thread-safe
+ * against mauth_key_reload); release with sign_key_put().  NULL on error.
+ */
+struct sign_keystate *sign_key_get(const struct mauth_key *k);
+void	sign_key_put(struct sign_keystate *ks);
+
+/*
+ * sign_key_sign - sign the SHA-256 digest d[0..dlen) (RFC 6376 3.7):
+ * RSASSA-PKCS1-v1_5 over it for RSA, PureEdDSA over its bytes for Ed25519
+ * (RFC 8463 3).  sig has *siglen bytes (>= EVP_PKEY_get_size); *siglen is
+ * set.  MAUTH_OK, MAUTH_ERR_NOMEM or MAUTH_ERR_INTERNAL.
+ */
+int	sign_key_sign(const struct sign_keystate *ks, const uint8_t *d,
+	    size_t dlen, unsigned char *sig, size_t *siglen)
+	    __attribute__((warn_unused_result));
 
 /* ---- test hooks (sign.c) --------------------------------------------- */
 
