@@ -116,6 +116,43 @@ putc_opt(struct buf *b, char ch)
 }
 
 /*
+ * inner - one step inside a comment or a quoted-string (RFC 5322 3.2.2,
+ * 3.2.4) at a byte that is not one of its delimiters: a quoted-pair or a
+ * plain byte goes to out (may be NULL), a folding line break is skipped.
+ * unterminated and ctl are the reasons for the construct.  0 or the error.
+ */
+static int
+inner(struct ar_cur *c, struct buf *out, const char *unterminated,
+    const char *ctl)
+{
+	unsigned char ch = (unsigned char)c->p[c->pos];
+	size_t n;
+	bool final;
+
+	if (ch == '\\') {
+		if (c->pos + 1 >= c->len)
+			return ar_fail(c, MAUTH_ERR_SYNTAX, unterminated);
+		ch = (unsigned char)c->p[c->pos + 1];
+		if (ar_is_badctl(ch))
+			return ar_fail(c, MAUTH_ERR_SYNTAX, ctl);
+		putc_opt(out, (char)ch);
+		c->pos += 2;
+	} else if (ch == '\r' || ch == '\n') {
+		if ((n = linebreak(c, &final)) == 0)
+			return c->err;
+		if (final)
+			return ar_fail(c, MAUTH_ERR_SYNTAX, unterminated);
+		c->pos += n;
+	} else if (ar_is_badctl(ch)) {
+		return ar_fail(c, MAUTH_ERR_SYNTAX, ctl);
+	} else {
+		putc_opt(out, (char)ch);
+		c->pos++;
+	}
+	return 0;
+}
+
+/*
  * comment - RFC 5322 3.2.2 comment at '(' (iterative, any nesting depth);
  * the text inside the outer parentheses, quoted-pairs resolved and folding
  * removed, is appended to com (may be NULL).
@@ -123,9 +160,8 @@ putc_opt(struct buf *b, char ch)
 static int
 comment(struct ar_cur *c, struct buf *com)
 {
-	size_t depth = 0, n;
+	size_t depth = 0;
 	unsigned char ch;
-	bool final;
 
 	if (com != NULL && com->len > 0)
 		buf_putc(com, ' ');
@@ -143,30 +179,9 @@ comment(struct ar_cur *c, struct buf *com)
 			if (--depth == 0)
 				break;
 			putc_opt(com, ')');
-		} else if (ch == '\\') {
-			if (c->pos + 1 >= c->len)
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "unterminated comment");
-			ch = (unsigned char)c->p[c->pos + 1];
-			if (ar_is_badctl(ch))
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "control byte in comment");
-			putc_opt(com, (char)ch);
-			c->pos += 2;
-		} else if (ch == '\r' || ch == '\n') {
-			if ((n = linebreak(c, &final)) == 0)
-				return c->err;
-			if (final)
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "unterminated comment");
-			c->pos += n;
-		} else if (ar_is_badctl(ch)) {
-			return ar_fail(c, MAUTH_ERR_SYNTAX,
-			    "control byte in comment");
-		} else {
-			putc_opt(com, (char)ch);
-			c->pos++;
-		}
+		} else if (inner(c, com, "unterminated comment",
+		    "control byte in comment") != 0)
+			return c->err;
 	}
 	return bufcheck(c, com);
 }
@@ -201,8 +216,6 @@ int
 ar_quoted(struct ar_cur *c, struct buf *out)
 {
 	unsigned char ch;
-	size_t n;
-	bool final;
 
 	c->pos++;	/* the opening quote */
 	for (;;) {
@@ -214,30 +227,9 @@ ar_quoted(struct ar_cur *c, struct buf *out)
 			c->pos++;
 			break;
 		}
-		if (ch == '\\') {
-			if (c->pos + 1 >= c->len)
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "unterminated quoted-string");
-			ch = (unsigned char)c->p[c->pos + 1];
-			if (ar_is_badctl(ch))
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "control byte in quoted-string");
-			buf_putc(out, (char)ch);
-			c->pos += 2;
-		} else if (ch == '\r' || ch == '\n') {
-			if ((n = linebreak(c, &final)) == 0)
-				return c->err;
-			if (final)
-				return ar_fail(c, MAUTH_ERR_SYNTAX,
-				    "unterminated quoted-string");
-			c->pos += n;
-		} else if (ar_is_badctl(ch)) {
-			return ar_fail(c, MAUTH_ERR_SYNTAX,
-			    "control byte in quoted-string");
-		} else {
-			buf_putc(out, (char)ch);
-			c->pos++;
-		}
+		if (inner(c, out, "unterminated quoted-string",
+		    "control byte in quoted-string") != 0)
+			return c->err;
 	}
 	return bufcheck(c, out);
 }
