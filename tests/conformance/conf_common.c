@@ -183,3 +183,17 @@ conf_dump_query(FILE *fp, struct mauth_resolver *r, const char *name,
 	fputc('\n', fp);
 	mauth_dns_answer_free(ans);
 }
+
+/* conf_finish - the closing line and the exit status */
+int
+conf_finish(const char *prog, unsigned passed, unsigned failed, int status)
+{
+	printf("%u passed, %u failed\n", passed, failed);
+	if (passed + failed == 0) {
+		fprintf(stderr, "%s: no test was run\n", prog);
+		return 2;
+	}
+	if (status != 0)
+		return status;
+	return failed > 0 ? 1 : 0;
+}

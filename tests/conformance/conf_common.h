@@ -40,4 +40,12 @@ uint16_t conf_type_from_str(const char *s);
 void	conf_dump_query(FILE *fp, struct mauth_resolver *r, const char *name,
 	    uint16_t type);
 
+/*
+ * conf_finish - print the closing "N passed, N failed" and return the
+ * runner's exit status: 2 when no test ran (said on stderr as "prog: no test
+ * was run"), else status when it is not 0, else 1 when a test failed.
+ */
+int	conf_finish(const char *prog, unsigned passed, unsigned failed,
+	    int status);
+
 #endif

@@ -683,15 +683,9 @@ main(int argc, char *argv[])
 		}
 	if (run.fatal)
 		status = 2;
-	printf("%u passed, %u failed\n", run.passed, run.failed);
-	if (status == 0 && run.passed + run.failed == 0) {
-		fprintf(stderr, "dmarc_suite: no test was run\n");
-		status = 2;
-	}
+	status = conf_finish("dmarc_suite", run.passed, run.failed, status);
 done:
 	mauth_dmarc_ctx_free(run.ctx[0]);
 	mauth_dmarc_ctx_free(run.ctx[1]);
-	if (status != 0)
-		return status;
-	return run.failed > 0 ? 1 : 0;
+	return status;
 }

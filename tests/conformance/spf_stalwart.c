@@ -1055,12 +1055,5 @@ main(int argc, char *argv[])
 		printf("%u checks agree with upstream; %u follow RFC 7208 "
 		    "where upstream differs (documented, each checked)\n",
 		    run.passed - run.diverged, run.diverged);
-	printf("%u passed, %u failed\n", run.passed, run.failed);
-	if (run.passed + run.failed == 0) {
-		fprintf(stderr, "spf_stalwart: no test was run\n");
-		return 2;
-	}
-	if (status != 0)
-		return status;
-	return run.failed > 0 ? 1 : 0;
+	return conf_finish("spf_stalwart", run.passed, run.failed, status);
 }

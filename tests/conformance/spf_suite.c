@@ -826,12 +826,5 @@ main(int argc, char *argv[])
 	}
 	if (run.dump_dns)
 		return status;
-	printf("%u passed, %u failed\n", run.passed, run.failed);
-	if (run.passed + run.failed == 0) {
-		fprintf(stderr, "spf_suite: no test was run\n");
-		return 2;
-	}
-	if (status != 0)
-		return status;
-	return run.failed > 0 ? 1 : 0;
+	return conf_finish("spf_suite", run.passed, run.failed, status);
 }
