@@ -50,6 +50,7 @@ struct msg {
 static struct msg msgs[MAX_MSGS];
 static size_t nmsgs;
 
+/* cpu_now - CPU seconds used by this process */
 static double
 cpu_now(void)
 {
@@ -59,6 +60,7 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* die - report and exit 1 */
 static void
 die(const char *what)
 {
@@ -92,7 +94,7 @@ slurp(const char *path, size_t *len)
 	return b;
 }
 
-/* unsign - drop the leading DKIM-Signature fields (gen-corpus puts them first) */
+/* unsign - drop the leading DKIM-Signature fields (gen-corpus's) */
 static void
 unsign(struct msg *m)
 {
@@ -100,7 +102,8 @@ unsign(struct msg *m)
 	const unsigned char *eol;
 
 	while (m->len - off > 15 &&
-	    strncasecmp((const char *)m->buf + off, "DKIM-Signature:", 15) == 0) {
+	    strncasecmp((const char *)m->buf + off, "DKIM-Signature:",
+	    15) == 0) {
 		do {
 			eol = memmem(m->buf + off, m->len - off, "\r\n", 2);
 			if (eol == NULL)
@@ -113,6 +116,7 @@ unsign(struct msg *m)
 	m->len -= off;
 }
 
+/* name_cmp - qsort order of file names */
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -187,14 +191,16 @@ each_field(const struct msg *m, int (*f)(void *, const unsigned char *,
 	}
 }
 
-/* ---- libopendkim ----------------------------------------------------------- */
+/* ---- libopendkim --------------------------------------------------------- */
 
+/* odkim_field - one header field to libopendkim */
 static int
 odkim_field(void *arg, const unsigned char *h, size_t len)
 {
 	return dkim_header(arg, (u_char *)h, len) == DKIM_STAT_OK ? 0 : -1;
 }
 
+/* run_odkim - sign the set with libopendkim; messages/s */
 static double
 run_odkim(DKIM_LIB *lib, const unsigned char *pem, int ed)
 {
@@ -224,8 +230,9 @@ run_odkim(DKIM_LIB *lib, const unsigned char *pem, int ed)
 	return (double)nmsgs / (cpu_now() - t0);
 }
 
-/* ---- mauth ----------------------------------------------------------------- */
+/* ---- mauth --------------------------------------------------------------- */
 
+/* mauth_field - one header field to the mauth signer */
 static int
 mauth_field(void *arg, const unsigned char *h, size_t len)
 {
@@ -237,6 +244,7 @@ mauth_field(void *arg, const unsigned char *h, size_t len)
 	    (const char *)colon + 1, len - (size_t)(colon + 1 - h));
 }
 
+/* run_mauth - sign the set with mauth; messages/s */
 static double
 run_mauth(const struct mauth_sign_config *cfg)
 {
@@ -260,7 +268,7 @@ run_mauth(const struct mauth_sign_config *cfg)
 	return (double)nmsgs / (cpu_now() - t0);
 }
 
-/* ---- the floor ------------------------------------------------------------- */
+/* ---- the floor ----------------------------------------------------------- */
 
 /* run_floor - per message: SHA-256 over all its bytes + one signature */
 static double
@@ -291,6 +299,7 @@ run_floor(EVP_PKEY *priv, int ed)
 	return (double)nmsgs / (cpu_now() - t0);
 }
 
+/* cmp_double - qsort order of rates */
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -299,10 +308,13 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* main - the table, one row per set */
 int
 main(int argc, char **argv)
 {
-	static const char *sets[] = { "rsa-5k", "ed-5k", "rsa-100k", "ed-100k" };
+	static const char *sets[] = {
+		"rsa-5k", "ed-5k", "rsa-100k", "ed-100k"
+	};
 	struct mauth_sign_config cfg;
 	struct mauth_key *key;
 	char path[4096], err[256];
@@ -366,8 +378,8 @@ main(int argc, char **argv)
 		qsort(r_od, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(r_fl, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(r_odfl, (size_t)rounds, sizeof(double), cmp_double);
-		printf("%-9s %5zu %11.0f %11.0f %11.0f %8.0f%% %8.1f%% %8.1f%%\n",
-		    sets[s], nmsgs, fl[rounds / 2], od[rounds / 2],
+		printf("%-9s %5zu %11.0f %11.0f %11.0f %8.0f%% %8.1f%% "
+		    "%8.1f%%\n", sets[s], nmsgs, fl[rounds / 2], od[rounds / 2],
 		    ma[rounds / 2], 100 * r_od[rounds / 2],
 		    100 * r_fl[rounds / 2], 100 * r_odfl[rounds / 2]);
 		mauth_key_free(key);

@@ -50,7 +50,7 @@ struct sign_spec {
 	const char	*domain;
 	const char	*selector;
 	const char	*keyfile;
-	char		*owned;		/* --also copy that the fields point into */
+	char		*owned;		/* --also text the fields point into */
 };
 
 /* a parsed name list: names point into text */
@@ -270,8 +270,8 @@ parse_args(int argc, char **argv, struct sign_args *a)
 			break;
 		case OPT_CANON:
 			if (parse_canon(optarg, &a->hcanon, &a->bcanon) == -1)
-				return cli_error("--canon: '%s' is not H/B with "
-				    "simple or relaxed", optarg);
+				return cli_error("--canon: '%s' is not H/B "
+				    "with simple or relaxed", optarg);
 			break;
 		case OPT_HEADERS:
 			rc = parse_names("--headers", optarg, &a->headers);
@@ -287,8 +287,8 @@ parse_args(int argc, char **argv, struct sign_args *a)
 		case OPT_EXPIRE:
 			if (cli_parse_uint(optarg, 1, SIGN_MAX_EXPIRE,
 			    &a->expire) == -1)
-				return cli_error("--expire: '%s' is not a number "
-				    "of seconds in 1..%u", optarg,
+				return cli_error("--expire: '%s' is not a "
+				    "number of seconds in 1..%u", optarg,
 				    SIGN_MAX_EXPIRE);
 			break;
 		case OPT_BODY_LENGTH:
@@ -296,8 +296,8 @@ parse_args(int argc, char **argv, struct sign_args *a)
 			break;
 		case OPT_ALSO:
 			if (a->nspec == SIGN_MAX_SIGS)
-				return cli_error("--also: at most %d signatures",
-				    SIGN_MAX_SIGS);
+				return cli_error("--also: at most %d "
+				    "signatures", SIGN_MAX_SIGS);
 			rc = parse_also(optarg, &a->spec[a->nspec++]);
 			break;
 		case OPT_HELP:
