@@ -105,40 +105,122 @@ content(struct sign_body *b, const uint8_t *p, size_t n)
 	return emit(b, p, n);
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* has_wsp8 - whether one of the 8 bytes at p is SP or HTAB (SWAR) */
+static inline bool
+has_wsp8(const uint8_t *p)
+{
+	uint64_t v, a, t;
+
+	memcpy(&v, p, 8);
+	a = v ^ (0x20 * ONES);
+	t = v ^ (0x09 * ONES);
+	return (((a - ONES) & ~a) | ((t - ONES) & ~t)) & HIGHS;
+}
+
+/* word - the length of the run of non-WSP bytes at p[0..n) */
+static inline size_t
+word(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n && !has_wsp8(p + i))
+		i += 8;
+	while (i < n && p[i] != ' ' && p[i] != '\t')
+		i++;
+	return i;
+}
+
+/* zmask - the high bit of each byte of v that is zero, exactly */
+static inline uint64_t
+zmask(uint64_t v)
+{
+	const uint64_t low7 = 0x7f * ONES;
+
+	return ~(((v & low7) + low7) | v | low7);
+}
+
+/*
+ * relaxed_clean - whether p[0..n) is already in relaxed form: no HTAB, no
+ * two SPs in a row, no SP at the end (most lines of text).  8 bytes at a
+ * time.
+ */
+static bool
+relaxed_clean(const uint8_t *p, size_t n)
+{
+	uint64_t v, sp, prev = 0;
+	size_t i = 0;
+
+	if (n == 0 || p[n - 1] == ' ')
+		return false;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		if (zmask(v ^ (0x09 * ONES)) != 0)
+			return false;
+		sp = zmask(v ^ (0x20 * ONES));
+		/* a SP after a SP: in this word, or across the words */
+		if ((sp & (sp << 8)) != 0 || (prev && (sp & 0x80) != 0))
+			return false;
+		prev = sp >> 63;
+	}
+	for (; i < n; i++) {
+		if (p[i] == '\t')
+			return false;
+		if (p[i] == ' ') {
+			if (prev)
+				return false;
+			prev = 1;
+		} else
+			prev = 0;
+	}
+	return true;
+}
+
 /*
  * relaxed_part - a part of one line in relaxed form (RFC 6376 3.4.4): runs
- * of WSP become one SP, emitted only when non-WSP content follows on the
- * same line (so trailing WSP disappears).
+ * of WSP become one SP, written only when non-WSP content follows on the
+ * same line (so trailing WSP disappears).  Words are found 8 bytes at a
+ * time and copied into the stage.
  */
 static int
 relaxed_part(struct sign_body *b, const uint8_t *p, size_t n)
 {
-	size_t i, start;
+	size_t i = 0, w;
 	int rc;
 
-	i = 0;
+	if (!b->wsp && relaxed_clean(p, n)) {
+		/* nothing to change: one copy */
+		return content(b, p, n);
+	}
 	while (i < n) {
 		if (p[i] == ' ' || p[i] == '\t') {
 			b->wsp = true;
-			while (i < n && (p[i] == ' ' || p[i] == '\t'))
-				i++;
+			i++;
 			continue;
 		}
-		start = i;
-		while (i < n && p[i] != ' ' && p[i] != '\t')
-			i++;
-		if (b->wsp) {
-			if (!b->open) {
-				if ((rc = flush_empty(b)) != MAUTH_OK)
-					return rc;
-				b->open = true;
-			}
-			if ((rc = emit(b, " ", 1)) != MAUTH_OK)
+		w = word(p + i, n - i);
+		if (!b->open) {
+			if ((rc = flush_empty(b)) != MAUTH_OK)
 				return rc;
+			b->open = true;
+		}
+		if (b->wsp) {
+			if (b->nstage == sizeof(b->stage) &&
+			    (rc = stage_flush(b)) != MAUTH_OK)
+				return rc;
+			b->stage[b->nstage++] = ' ';
+			b->len++;
 			b->wsp = false;
 		}
-		if ((rc = content(b, p + start, i - start)) != MAUTH_OK)
+		if (w <= sizeof(b->stage) - b->nstage) {
+			memcpy(b->stage + b->nstage, p + i, w);
+			b->nstage += w;
+			b->len += w;
+		} else if ((rc = emit(b, p + i, w)) != MAUTH_OK)
 			return rc;
+		i += w;
 	}
 	return MAUTH_OK;
 }
@@ -278,9 +360,9 @@ void
 sign_canon_header(struct buf *out, int canon, const char *name, size_t nlen,
     const char *value, size_t vlen, bool crlf)
 {
-	size_t i, start;
+	size_t i, start, n;
 	bool wsp, any;
-	char c;
+	char c, tmp[256];
 
 	/* a final line break is not part of the value */
 	if (vlen > 0 && value[vlen - 1] == '\n') {
@@ -304,10 +386,21 @@ sign_canon_header(struct buf *out, int canon, const char *name, size_t nlen,
 		while (nlen > 0 && (name[nlen - 1] == ' ' ||
 		    name[nlen - 1] == '\t'))
 			nlen--;
-		for (i = 0; i < nlen; i++)
-			buf_putc(out, name[i] >= 'A' && name[i] <= 'Z' ?
-			    (char)(name[i] - 'A' + 'a') : name[i]);
-		buf_putc(out, ':');
+		n = 0;
+		for (i = 0; i < nlen; i++) {
+			if (n == sizeof(tmp)) {
+				buf_append(out, tmp, n);
+				n = 0;
+			}
+			c = name[i];
+			tmp[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') :
+			    c;
+		}
+		if (n == sizeof(tmp)) {
+			buf_append(out, tmp, n);
+			n = 0;
+		}
+		tmp[n++] = ':';
 		wsp = any = false;
 		for (i = 0; i < vlen; i++) {
 			c = value[i];
@@ -317,12 +410,17 @@ sign_canon_header(struct buf *out, int canon, const char *name, size_t nlen,
 				wsp = true;
 				continue;
 			}
+			if (n + 2 > sizeof(tmp)) {
+				buf_append(out, tmp, n);
+				n = 0;
+			}
 			if (wsp && any)
-				buf_putc(out, ' ');
+				tmp[n++] = ' ';
 			wsp = false;
 			any = true;
-			buf_putc(out, c);
+			tmp[n++] = c;
 		}
+		buf_append(out, tmp, n);
 	}
 	if (crlf)
 		buf_append(out, "\r\n", 2);

@@ -14,6 +14,7 @@
  * hashes exactly what was hashed here.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,16 @@ static const char *const default_oversign[] = {
 	"From", "Subject", "To", "Cc", "Date", "Reply-To", NULL
 };
 
+/* default_headers[i] is in default_oversign (the common case, precomputed) */
+static const bool default_over[] = {
+	true, true, true, true, true, true, false, false, false, false, false,
+	false, false, false, false, false, false, false, false, false, false,
+	false, false, false, false, false
+};
+_Static_assert(sizeof(default_over) / sizeof(default_over[0]) ==
+    sizeof(default_headers) / sizeof(default_headers[0]) - 1,
+    "default_over must match default_headers");
+
 struct hfield {
 	size_t	noff, nlen;	/* name in hdrs */
 	size_t	voff, vlen;	/* value in hdrs */
@@ -58,6 +69,7 @@ struct sig {
 	int		 hcanon, bcanon;
 	char		**hnames;	/* configured names, deduplicated */
 	bool		*over;		/* per hnames: oversign */
+	bool		 owned;		/* hnames/over allocated (else static) */
 	size_t		 nnames;
 	int64_t		 timestamp, expire;
 	bool		 body_length;
@@ -286,20 +298,34 @@ sig_setup(struct mauth_signer *s, struct sig *g,
 	g->timestamp = c->timestamp;
 	g->expire = c->expire;
 	g->body_length = c->body_length;
-	if ((g->hnames = calloc(SIGN_MAX_HNAMES, sizeof(*g->hnames))) == NULL ||
-	    (g->over = calloc(SIGN_MAX_HNAMES, sizeof(*g->over))) == NULL)
-		return MAUTH_ERR_NOMEM;
-	hl = c->headers != NULL ? c->headers : default_headers;
-	ol = c->oversign != NULL ? c->oversign : default_oversign;
-	for (i = 0; hl[i] != NULL; i++)
-		if ((rc = add_name(g, hl[i], false, errbuf, errlen)) != MAUTH_OK)
+	if (c->headers == NULL && c->oversign == NULL) {
+		/* the defaults: no copies, no deduplication needed */
+		g->hnames = (char **)(uintptr_t)default_headers;
+		g->over = (bool *)(uintptr_t)default_over;
+		g->nnames = sizeof(default_over) / sizeof(default_over[0]);
+	} else {
+		g->owned = true;
+		if ((g->hnames = calloc(SIGN_MAX_HNAMES,
+		    sizeof(*g->hnames))) == NULL ||
+		    (g->over = calloc(SIGN_MAX_HNAMES,
+		    sizeof(*g->over))) == NULL)
+			return MAUTH_ERR_NOMEM;
+		hl = c->headers != NULL ? c->headers : default_headers;
+		ol = c->oversign != NULL ? c->oversign : default_oversign;
+		for (i = 0; hl[i] != NULL; i++)
+			if ((rc = add_name(g, hl[i], false, errbuf, errlen)) !=
+			    MAUTH_OK)
+				return rc;
+		for (i = 0; ol[i] != NULL; i++)
+			if ((rc = add_name(g, ol[i], true, errbuf, errlen)) !=
+			    MAUTH_OK)
+				return rc;
+		/* RFC 6376 5.4: From MUST be signed */
+		if (!in_list(g->hnames, g->nnames, "From") &&
+		    (rc = add_name(g, "From", false, errbuf, errlen)) !=
+		    MAUTH_OK)
 			return rc;
-	for (i = 0; ol[i] != NULL; i++)
-		if ((rc = add_name(g, ol[i], true, errbuf, errlen)) != MAUTH_OK)
-			return rc;
-	if (!in_list(g->hnames, g->nnames, "From") &&
-	    (rc = add_name(g, "From", false, errbuf, errlen)) != MAUTH_OK)
-		return rc;	/* RFC 6376 5.4: From MUST be signed */
+	}
 
 	/* one body canonicalizer per distinct canonicalization */
 	bc = g->bcanon;
@@ -326,11 +352,13 @@ sig_clear(struct sig *g)
 	free(g->selector);
 	free(g->identity);
 	sign_key_put(g->ks);
-	if (g->hnames != NULL)
-		for (i = 0; i < g->nnames; i++)
-			free(g->hnames[i]);
-	free(g->hnames);
-	free(g->over);
+	if (g->owned) {
+		if (g->hnames != NULL)
+			for (i = 0; i < g->nnames; i++)
+				free(g->hnames[i]);
+		free(g->hnames);
+		free(g->over);
+	}
 	free(g->fixed);
 	free(g->field);
 	free(g->field_lf);
