@@ -32,3 +32,16 @@ jset(json_t *obj, const char *key, json_t *v, bool *ok)
 	if (v == NULL || json_object_set_new(obj, key, v) == -1)
 		*ok = false;
 }
+
+/* jdump - one JSON value to fp, then freed */
+int
+jdump(FILE *fp, json_t *o, bool ok, size_t flags)
+{
+	if (ok && json_dumpf(o, fp, flags) == -1)
+		ok = false;
+	json_decref(o);
+	if (!ok)
+		return -1;
+	putc('\n', fp);
+	return 0;
+}

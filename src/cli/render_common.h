@@ -6,6 +6,8 @@
 #define MAUTH_CLI_RENDER_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -20,5 +22,11 @@ json_t	*jstr(const char *s);
 
 /* jset - obj[key] = v (v is stolen); clears *ok on failure (also v NULL) */
 void	 jset(json_t *obj, const char *key, json_t *v, bool *ok);
+
+/*
+ * jdump - print o as JSON (jansson flags) and a newline, then free o.  -1
+ * when ok is false (nothing printed) or jansson fails, else 0.
+ */
+int	 jdump(FILE *fp, json_t *o, bool ok, size_t flags);
 
 #endif

@@ -71,11 +71,5 @@ render_dmarc_json(FILE *fp, const struct mauth_dmarc_eval *ev, int mode)
 	jset(o, "mode", json_string(mauth_dmarc_mode_str(mode)), &ok);
 	jset(o, "dns_queries",
 	    json_integer((json_int_t)mauth_dmarc_eval_dns_queries(ev)), &ok);
-	if (ok && json_dumpf(o, fp, JSON_COMPACT | JSON_ENSURE_ASCII) == -1)
-		ok = false;
-	json_decref(o);
-	if (!ok)
-		return -1;
-	putc('\n', fp);
-	return 0;
+	return jdump(fp, o, ok, JSON_COMPACT | JSON_ENSURE_ASCII);
 }

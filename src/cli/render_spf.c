@@ -330,7 +330,7 @@ render_spf_json(FILE *fp, const struct mauth_spf_eval *ev,
 	const struct mauth_spf_node *root;
 	json_t *o;
 	bool ok = true;
-	int result, rc;
+	int result;
 
 	if ((o = json_object()) == NULL)
 		return -1;
@@ -354,14 +354,5 @@ render_spf_json(FILE *fp, const struct mauth_spf_eval *ev,
 	root = mauth_spf_eval_tree(ev);
 	jset(o, "tree", root != NULL ? json_node(root, &ok) : json_null(),
 	    &ok);
-	if (!ok) {
-		json_decref(o);
-		return -1;
-	}
-	rc = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (rc == -1)
-		return -1;
-	putc('\n', fp);
-	return 0;
+	return jdump(fp, o, ok, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }

@@ -18,6 +18,10 @@
 #include "cli/render_verify.h"
 #include "util/str.h"
 
+/* one JSON object per line, keys in the order written */
+#define VERIFY_JSON_FLAGS \
+	(JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER)
+
 #define STATS_BUCKETS	4096
 
 /* ---- text --------------------------------------------------------------- */
@@ -244,20 +248,6 @@ jdmarc(const struct mauth_check *chk, bool *ok)
 	return o;
 }
 
-/* jdump - print o as one line and free it */
-static int
-jdump(FILE *fp, json_t *o, bool ok)
-{
-	if (ok && json_dumpf(o, fp, JSON_COMPACT | JSON_ENSURE_ASCII |
-	    JSON_PRESERVE_ORDER) == -1)
-		ok = false;
-	json_decref(o);
-	if (!ok)
-		return -1;
-	putc('\n', fp);
-	return 0;
-}
-
 /* render_verify_json - see render_verify.h */
 int
 render_verify_json(FILE *fp, const struct verify_source *src,
@@ -291,7 +281,7 @@ render_verify_json(FILE *fp, const struct verify_source *src,
 	jset(o, "dns", d, &ok);
 	jset(o, "authentication_results",
 	    jstr(mauth_check_authres_line(chk)), &ok);
-	return jdump(fp, o, ok);
+	return jdump(fp, o, ok, VERIFY_JSON_FLAGS);
 }
 
 /* render_verify_error - see render_verify.h */
@@ -314,7 +304,7 @@ render_verify_error(FILE *fp, bool json, const struct verify_source *src,
 		return -1;
 	jset(o, "source", jsource(src, &ok), &ok);
 	jset(o, "error", jstr(why), &ok);
-	return jdump(fp, o, ok);
+	return jdump(fp, o, ok, VERIFY_JSON_FLAGS);
 }
 
 /* ---- summary ------------------------------------------------------------ */
