@@ -192,6 +192,101 @@ test_big(void **state)
 	buf_free(&ref);
 }
 
+/* reference - whole-input canonical body, written the plain way */
+static void
+reference(int canon, const char *in, size_t n, struct buf *out)
+{
+	size_t i = 0, start, end, k, keep;
+	bool wsp;
+
+	buf_reset(out);
+	while (i < n) {
+		start = i;
+		while (i < n && in[i] != '\n')
+			i++;
+		end = i;
+		if (i < n) {
+			i++;			/* the LF */
+			if (end > start && in[end - 1] == '\r')
+				end--;		/* CRLF */
+		}
+		if (canon == MAUTH_CANON_SIMPLE)
+			buf_append(out, in + start, end - start);
+		else {
+			wsp = false;
+			for (k = start; k < end; k++) {
+				if (in[k] == ' ' || in[k] == '\t') {
+					wsp = true;
+					continue;
+				}
+				if (wsp)
+					buf_putc(out, ' ');
+				wsp = false;
+				buf_putc(out, in[k]);
+			}
+		}
+		buf_append(out, "\r\n", 2);
+	}
+	/* trailing empty lines */
+	keep = out->len;
+	while (keep >= 2 && memcmp(out->data + keep - 2, "\r\n", 2) == 0 &&
+	    (keep == 2 || memcmp(out->data + keep - 4, "\r\n", 2) == 0))
+		keep -= 2;
+	out->len = keep;
+	if (canon == MAUTH_CANON_SIMPLE && out->len == 0)
+		buf_append(out, "\r\n", 2);
+}
+
+/* test_random - random bodies in random chunks against the reference */
+static void
+test_random(void **state)
+{
+	static const char alpha[] = "ab  \t\r\n\n.";
+	char in[300];
+	uint8_t got[32], exp[32];
+	size_t iter, n, i, off, c;
+	struct sign_body b;
+	struct buf ref;
+	uint64_t len;
+	unsigned seed = 12345;
+	int canon;
+
+	(void)state;
+	buf_init(&ref, 0);
+	for (iter = 0; iter < 20000; iter++) {
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 8) % sizeof(in);
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* long runs of one letter exercise the 8-byte paths */
+			in[i] = (seed >> 20) % 4 == 0 ? 'x' :
+			    alpha[(seed >> 8) % (sizeof(alpha) - 1)];
+		}
+		canon = iter % 2 ? MAUTH_CANON_RELAXED : MAUTH_CANON_SIMPLE;
+		reference(canon, in, n, &ref);
+		digest(ref.data, ref.len, exp);
+		if (sign_body_init(&b, canon) != MAUTH_OK)
+			fail_msg("random: init failed");
+		for (off = 0; off < n; off += c) {
+			seed = seed * 1103515245u + 12345u;
+			c = 1 + (seed >> 8) % 40;
+			if (c > n - off)
+				c = n - off;
+			if (sign_body_add(&b, in + off, c) != MAUTH_OK)
+				fail_msg("random: add failed");
+		}
+		if (sign_body_final(&b, got, &len) != MAUTH_OK)
+			fail_msg("random: final failed");
+		sign_body_free(&b);
+		if (memcmp(got, exp, 32) != 0 || len != ref.len)
+			fail_msg("random %zu (%s, %zu bytes): got %llu bytes, "
+			    "want %zu and the reference hash", iter,
+			    canon ? "relaxed" : "simple", n,
+			    (unsigned long long)len, ref.len);
+	}
+	buf_free(&ref);
+}
+
 struct hcase {
 	const char	*name, *fname, *value, *simple, *relaxed;
 };
@@ -252,6 +347,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_header),
 	};
 
