@@ -230,7 +230,8 @@ reference(int canon, const char *in, size_t n, struct buf *out)
 	/* trailing empty lines */
 	keep = out->len;
 	while (keep >= 2 && memcmp(out->data + keep - 2, "\r\n", 2) == 0 &&
-	    (keep == 2 || memcmp(out->data + keep - 4, "\r\n", 2) == 0))
+	    (keep == 2 || (keep >= 4 && memcmp(out->data + keep - 4, "\r\n",
+	    2) == 0)))
 		keep -= 2;
 	out->len = keep;
 	if (canon == MAUTH_CANON_SIMPLE && out->len == 0)
