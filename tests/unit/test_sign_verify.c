@@ -517,6 +517,34 @@ test_hlist(void **state)
 	mauth_signer_free(s);
 }
 
+/*
+ * test_obs_name - "Subject :" (RFC 5322 4.5.3 obsolete WSP before the
+ * colon) is not taken for "Subject" (libopendkim matches names as
+ * written): the signature still verifies, with Subject only oversigned
+ */
+static void
+test_obs_name(void **state)
+{
+	static const char m[] = "From: a@example.org\r\nSubject \t: spaced\r\n"
+	    "\r\nbody\r\n";
+	struct mauth_sign_config c;
+	char name[64], *sm;
+	size_t slen, hc;
+
+	(void)state;
+	for (hc = 2; hc-- > 0;) {
+		snprintf(name, sizeof(name), "obs name %s", canon_name[hc]);
+		config(&c, rsa, "rsa", (int)hc, MAUTH_CANON_SIMPLE);
+		sm = sign(name, &c, 1, m, sizeof(m) - 1, false, &slen, NULL);
+		if (strstr(sm, ":Subject:") == NULL ||
+		    strstr(sm, ":Subject:Subject") != NULL)
+			fail_msg("%s: got other than one Subject in h=, want "
+			    "one (oversigned)\n%s", name, sm);
+		want_all(name, sm, slen, 1, MAUTH_DKIM_PASS);
+		free(sm);
+	}
+}
+
 /* test_refusals - bad configurations and messages */
 static void
 test_refusals(void **state)
@@ -673,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_dual),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_hlist),
+		cmocka_unit_test(test_obs_name),
 		cmocka_unit_test(test_refusals),
 	};
 

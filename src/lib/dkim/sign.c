@@ -58,7 +58,8 @@ _Static_assert(sizeof(default_over) / sizeof(default_over[0]) ==
     "default_over must match default_headers");
 
 struct hfield {
-	size_t	noff, nlen;	/* name in hdrs */
+	size_t	noff, nlen;	/* name in hdrs, as given */
+	size_t	ncmp;		/* its length as matched (all of it) */
 	size_t	voff, vlen;	/* value in hdrs */
 };
 
@@ -425,17 +426,24 @@ mauth_signer_header(struct mauth_signer *s, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
 	struct hfield *nf;
-	size_t ncap;
+	size_t ncap, ncmp;
 
 	if (s == NULL || name == NULL || (value == NULL && valuelen > 0))
 		return MAUTH_ERR_INVAL;
 	if (s->inbody || s->finished)
 		return MAUTH_ERR_INVAL;
-	while (namelen > 0 && (name[namelen - 1] == ' ' ||
-	    name[namelen - 1] == '\t'))
-		namelen--;
-	if (!field_name_ok(name, namelen))
+	/*
+	 * "Name :" (RFC 5322 4.5.3 obsolete syntax) is kept, but it does not
+	 * match "Name" in h=: libopendkim, the verifier most receivers run,
+	 * matches the name as written, and a signature over the field would
+	 * not verify there (dkimpy refuses such a message outright).
+	 */
+	ncmp = namelen;
+	while (ncmp > 0 && (name[ncmp - 1] == ' ' || name[ncmp - 1] == '\t'))
+		ncmp--;
+	if (!field_name_ok(name, ncmp))
 		return MAUTH_ERR_INVAL;
+	ncmp = namelen;
 	if (s->nfields >= SIGN_MAX_HDR_FIELDS)
 		return MAUTH_ERR_LIMIT;
 	if (s->nfields == s->capfields) {
@@ -448,6 +456,7 @@ mauth_signer_header(struct mauth_signer *s, const char *name, size_t namelen,
 	nf = &s->fields[s->nfields];
 	nf->noff = s->hdrs.len;
 	nf->nlen = namelen;
+	nf->ncmp = ncmp;
 	buf_append(&s->hdrs, name, namelen);
 	nf->voff = s->hdrs.len;
 	nf->vlen = valuelen;
@@ -505,7 +514,7 @@ hcount(const struct mauth_signer *s, const char *name)
 
 	for (i = 0; i < s->nfields; i++)
 		if (str_caseeq_n(s->hdrs.data + s->fields[i].noff,
-		    s->fields[i].nlen, name, nl))
+		    s->fields[i].ncmp, name, nl))
 			c++;
 	return c;
 }
@@ -534,7 +543,7 @@ hash_headers(const struct mauth_signer *s, const struct sig *g,
 			for (j = s->nfields; j-- > 0;) {
 				f = &s->fields[j];
 				if (!str_caseeq_n(s->hdrs.data + f->noff,
-				    f->nlen, name, nl))
+				    f->ncmp, name, nl))
 					continue;
 				if (seen++ < k)
 					continue;
