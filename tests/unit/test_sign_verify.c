@@ -231,7 +231,10 @@ config(struct mauth_sign_config *c, struct mauth_key *k, const char *sel,
 	c->timestamp = -1;	/* libopendkim: no clock skew questions */
 }
 
-/* ---- body shapes ---------------------------------------------------------- */
+/* ---- body shapes ------------------------------------------------------- */
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static struct shape shapes[8];
 static size_t nshapes;
@@ -275,7 +278,7 @@ make_shapes(void)
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	for (i = 0; b.len < 1024 * 1024; i++) {
 		for (j = 0; j < 76; j++)
-			buf_putc(&b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7 + j * 13) % 64]);
+			buf_putc(&b, b64chars[(i * 7 + j * 13) % 64]);
 		buf_puts(&b, "\r\n");
 	}
 	buf_puts(&b, "--b--\r\n");
@@ -283,7 +286,7 @@ make_shapes(void)
 	buf_free(&b);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ------------------------------------------------------------ */
 
 static const char *canon_name[2] = { "simple", "relaxed" };
 
@@ -423,7 +426,8 @@ test_tags(void **state)
 	struct mauth_sign_config c;
 	struct mauth_signer *s;
 	const char *f, *p, *q, *order[] = { "v=1;", " a=", " c=", " d=",
-	    " s=", " t=1700000000;", " x=1700086400;", " i=news@mail.example.org;",
+	    " s=", " t=1700000000;", " x=1700086400;",
+	    " i=news@mail.example.org;",
 	    " l=14;", " h=", " bh=", " b=", NULL };
 	char err[256], *msg, *sm;
 	size_t len, slen, i, col;
@@ -556,7 +560,8 @@ test_refusals(void **state)
 		const char	*reason;
 	} cases[] = {
 		{ "bad domain", "exa mple.org", "s", NULL, 0, false, "domain" },
-		{ "empty label", "example..org", "s", NULL, 0, false, "domain" },
+		{ "empty label", "example..org", "s", NULL, 0, false,
+		    "domain" },
 		{ "bad selector", DOMAIN, "s;x", NULL, 0, false, "selector" },
 		{ "rsa alg ed key", DOMAIN, "s", NULL, MAUTH_SIGN_RSA_SHA256,
 		    true, "algorithm" },
@@ -584,8 +589,8 @@ test_refusals(void **state)
 		err[0] = '\0';
 		rc = mauth_signer_new(&c, 1, &s, err, sizeof(err));
 		if (rc != MAUTH_ERR_INVAL || s != NULL)
-			fail_msg("%s: got %s, want MAUTH_ERR_INVAL", cases[i].name,
-			    mauth_strerror(rc));
+			fail_msg("%s: got %s, want MAUTH_ERR_INVAL",
+			    cases[i].name, mauth_strerror(rc));
 		if (strstr(err, cases[i].reason) == NULL)
 			fail_msg("%s: got reason \"%s\", want one naming %s",
 			    cases[i].name, err, cases[i].reason);
@@ -627,7 +632,7 @@ test_refusals(void **state)
 	mauth_signer_free(s);
 }
 
-/* ---- fixtures ------------------------------------------------------------- */
+/* ---- fixtures --------------------------------------------------------- */
 
 /* zone_add - "sel._domainkey.DOMAIN. IN TXT" with the key's record */
 static void

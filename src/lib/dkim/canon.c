@@ -299,7 +299,8 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 		n = (size_t)(lf - p);
 		if (n > 0 && p[n - 1] == '\r')	/* CRLF; else bare LF */
 			n--;
-		if ((rc = part(b, p, n)) != MAUTH_OK || (rc = eol(b)) != MAUTH_OK)
+		if ((rc = part(b, p, n)) != MAUTH_OK ||
+		    (rc = eol(b)) != MAUTH_OK)
 			return rc;
 		p = lf + 1;
 	}
@@ -375,7 +376,8 @@ sign_canon_header(struct buf *out, int canon, const char *name, size_t nlen,
 		buf_putc(out, ':');
 		start = 0;
 		for (i = 0; i < vlen; i++) {
-			if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
+			if (value[i] == '\n' &&
+			    (i == 0 || value[i - 1] != '\r')) {
 				buf_append(out, value + start, i - start);
 				buf_putc(out, '\r');
 				start = i;
@@ -393,8 +395,8 @@ sign_canon_header(struct buf *out, int canon, const char *name, size_t nlen,
 				n = 0;
 			}
 			c = name[i];
-			tmp[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') :
-			    c;
+			tmp[n++] = c >= 'A' && c <= 'Z' ?
+			    (char)(c - 'A' + 'a') : c;
 		}
 		if (n == sizeof(tmp)) {
 			buf_append(out, tmp, n);

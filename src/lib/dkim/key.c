@@ -171,8 +171,8 @@ parse(const char *name, const unsigned char *buf, size_t len,
 	pem = has(buf, len, "-----BEGIN ");
 	if (pem && (has(buf, len, "ENCRYPTED") ||
 	    has(buf, len, "Proc-Type: 4,"))) {
-		kerr(errbuf, errlen, "%s: encrypted key (a passphrase-protected "
-		    "key cannot be used unattended)", name);
+		kerr(errbuf, errlen, "%s: encrypted key (a passphrase-"
+		    "protected key cannot be used unattended)", name);
 		return MAUTH_ERR_SYNTAX;
 	}
 	if (pem && (has(buf, len, "PUBLIC KEY-----") ||

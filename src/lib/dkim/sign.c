@@ -70,7 +70,7 @@ struct sig {
 	int		 hcanon, bcanon;
 	char		**hnames;	/* configured names, deduplicated */
 	bool		*over;		/* per hnames: oversign */
-	bool		 owned;		/* hnames/over allocated (else static) */
+	bool		 owned;		/* hnames/over allocated */
 	size_t		 nnames;
 	int64_t		 timestamp, expire;
 	bool		 body_length;
@@ -270,8 +270,8 @@ sig_setup(struct mauth_signer *s, struct sig *g,
 	    MAUTH_KEY_ED25519 : MAUTH_KEY_RSA;
 	g->alg = c->algorithm;
 	if (g->alg == MAUTH_SIGN_ALG_DEFAULT)
-		g->alg = ktype == MAUTH_KEY_ED25519 ? MAUTH_SIGN_ED25519_SHA256 :
-		    MAUTH_SIGN_RSA_SHA256;
+		g->alg = ktype == MAUTH_KEY_ED25519 ?
+		    MAUTH_SIGN_ED25519_SHA256 : MAUTH_SIGN_RSA_SHA256;
 	if ((g->alg == MAUTH_SIGN_RSA_SHA256 && ktype != MAUTH_KEY_RSA) ||
 	    (g->alg == MAUTH_SIGN_ED25519_SHA256 &&
 	    ktype != MAUTH_KEY_ED25519) ||
@@ -751,9 +751,9 @@ mauth_signer_finish(struct mauth_signer *s, char *errbuf, size_t errlen)
 		rc = sig_finish(s, &s->sigs[i], bh[s->sigs[i].bcanon],
 		    blen[s->sigs[i].bcanon], &scratch);
 		if (rc != MAUTH_OK) {
-			serr(errbuf, errlen, "signature %zu (d=%s s=%s) failed: "
-			    "%s", i + 1, s->sigs[i].domain, s->sigs[i].selector,
-			    mauth_strerror(rc));
+			serr(errbuf, errlen, "signature %zu (d=%s s=%s) "
+			    "failed: %s", i + 1, s->sigs[i].domain,
+			    s->sigs[i].selector, mauth_strerror(rc));
 			buf_free(&scratch);
 			return rc;
 		}

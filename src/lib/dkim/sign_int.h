@@ -16,14 +16,14 @@
 #include "util/buf.h"
 
 /* Ceilings. */
-#define SIGN_MAX_HDR_BYTES	(1024 * 1024)	/* header fields kept per message */
-#define SIGN_MAX_HDR_FIELDS	4096		/* header fields kept per message */
+#define SIGN_MAX_HDR_BYTES	(1024 * 1024)	/* header bytes kept */
+#define SIGN_MAX_HDR_FIELDS	4096		/* header fields kept */
 #define SIGN_MAX_SIGS		16		/* signatures per message */
 #define SIGN_MAX_HNAMES		128		/* names in one h= */
 #define SIGN_MAX_KEY_FILE	(64 * 1024)	/* bytes of a key file */
 #define SIGN_FOLD_WIDTH		78		/* RFC 5322 2.1.1 line length */
-#define SIGN_STAGE		16384		/* body bytes batched per hash call */
-#define SIGN_MAX_FIELD		16384		/* bytes of one DKIM-Signature field */
+#define SIGN_STAGE		16384		/* body bytes per hash call */
+#define SIGN_MAX_FIELD		16384		/* one DKIM-Signature field */
 
 /* SHA-256, fetched once per process. */
 const EVP_MD *sign_sha256(void);
@@ -39,7 +39,7 @@ struct sign_body {
 	EVP_MD_CTX	*md;
 	uint64_t	 len;		/* canonical bytes hashed (l=) */
 	uint64_t	 empty;		/* pending empty lines */
-	bool		 cr;		/* chunk ended in CR, not yet resolved */
+	bool		 cr;		/* chunk ended in CR, unresolved */
 	bool		 open;		/* current line has output content */
 	bool		 wsp;		/* relaxed: pending white space run */
 	bool		 done;
