@@ -46,6 +46,9 @@ struct mauth_key;
 
 /*
  * mauth_key_load - parse a private key file (PEM or DER; RSA or Ed25519).
+ * Forms: PEM "PRIVATE KEY" (PKCS#8) or "RSA PRIVATE KEY"; DER PKCS#8 or
+ * RSAPrivateKey; and, for Ed25519, a file holding only the base64 of the
+ * 32-byte private key (dkimpy's form, RFC 8463 A.2).
  * Refused with a one-line reason in errbuf: unreadable (MAUTH_ERR_IO),
  * malformed, encrypted, public-only or of another type (MAUTH_ERR_SYNTAX),
  * RSA under 1024 or over 4096 bits (MAUTH_ERR_INVAL).
@@ -71,7 +74,14 @@ MAUTH_API unsigned mauth_key_bits(const struct mauth_key *k);	/* RSA modulus bit
  */
 MAUTH_API char *mauth_key_dns_record(const struct mauth_key *k);
 
-/* One signature to make.  Initialise with mauth_sign_config_init(). */
+/*
+ * One signature to make.  Initialise with mauth_sign_config_init().
+ * The strings are copied by mauth_signer_new.  Header names are matched
+ * case-insensitively and as written (a field "Subject :" is not
+ * "Subject").  body_length: l= is the length of the whole canonical body
+ * (the body is always signed whole).  i= must be "[local]@domain" with
+ * the domain equal to d= or below it, no ';' or '=' in it.
+ */
 struct mauth_sign_config {
 	const char		*domain;	/* d= */
 	const char		*selector;	/* s= */

@@ -170,9 +170,10 @@ identity_ok(const char *id, const char *d)
 	const char *at;
 	size_t i, dl, il;
 
+	/* ';' ends the tag; '=' would need dkim-quoted-printable */
 	for (i = 0; id[i] != '\0'; i++)
 		if ((unsigned char)id[i] < 33 || (unsigned char)id[i] > 126 ||
-		    id[i] == ';')
+		    id[i] == ';' || id[i] == '=')
 			return false;
 	if ((at = strrchr(id, '@')) == NULL)
 		return false;
