@@ -208,7 +208,7 @@ add_name(struct sig *g, const char *name, bool over, char *errbuf,
 {
 	size_t i;
 
-	if (!field_name_ok(name, strlen(name))) {
+	if (!field_name_ok(name, strlen(name)) || strlen(name) > 128) {
 		serr(errbuf, errlen, "not a header field name: \"%s\"", name);
 		return MAUTH_ERR_INVAL;
 	}
@@ -484,6 +484,24 @@ mauth_signer_body(struct mauth_signer *s, const void *buf, size_t len)
 	return MAUTH_OK;
 }
 
+/* cat3 - a + b + c into out (outlen > 0), cut to fit; returns the length */
+static size_t
+cat3(char *out, size_t outlen, const char *a, const char *b, const char *c)
+{
+	const char *parts[3] = { a, b, c };
+	size_t i, n = 0, l;
+
+	for (i = 0; i < 3; i++) {
+		l = strlen(parts[i]);
+		if (l > outlen - 1 - n)
+			l = outlen - 1 - n;
+		memcpy(out + n, parts[i], l);
+		n += l;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* fold - place a token: on the line if it fits, else after CRLF SP */
 static void
 fold(struct buf *b, size_t *col, const char *tok, size_t len, bool space,
@@ -586,9 +604,9 @@ build_tags(const struct mauth_signer *s, const struct sig *g, struct buf *b,
 		    g->hcanon == MAUTH_CANON_RELAXED ? "relaxed" : "simple",
 		    g->bcanon == MAUTH_CANON_RELAXED ? "relaxed" : "simple");
 		fold_str(b, &col, tok, true);
-		snprintf(tok, sizeof(tok), "d=%s;", g->domain);
+		cat3(tok, sizeof(tok), "d=", g->domain, ";");
 		fold_str(b, &col, tok, true);
-		snprintf(tok, sizeof(tok), "s=%s;", g->selector);
+		cat3(tok, sizeof(tok), "s=", g->selector, ";");
 		fold_str(b, &col, tok, true);
 		t = g->timestamp;
 		if (t == 0)
@@ -603,7 +621,7 @@ build_tags(const struct mauth_signer *s, const struct sig *g, struct buf *b,
 			fold_str(b, &col, tok, true);
 		}
 		if (g->identity != NULL) {
-			snprintf(tok, sizeof(tok), "i=%s;", g->identity);
+			cat3(tok, sizeof(tok), "i=", g->identity, ";");
 			fold_str(b, &col, tok, true);
 		}
 		if (g->body_length) {
@@ -616,8 +634,8 @@ build_tags(const struct mauth_signer *s, const struct sig *g, struct buf *b,
 		for (i = 0; i < g->nnames; i++) {
 			total = hcount(s, g->hnames[i]) + (g->over[i] ? 1 : 0);
 			for (k = 0; k < total; k++) {
-				n = (size_t)snprintf(tok, sizeof(tok), "%s%s",
-				    first ? "h=" : ":", g->hnames[i]);
+				n = cat3(tok, sizeof(tok), first ? "h=" : ":",
+				    g->hnames[i], "");
 				if (first)
 					fold(b, &col, tok, n, true, n);
 				else {
@@ -634,7 +652,7 @@ build_tags(const struct mauth_signer *s, const struct sig *g, struct buf *b,
 		col++;
 	}
 	EVP_EncodeBlock((unsigned char *)enc, bh, 32);
-	n = (size_t)snprintf(tok, sizeof(tok), "bh=%s;", enc);
+	n = cat3(tok, sizeof(tok), "bh=", enc, ";");
 	fold(b, &col, tok, n, true, n);
 	/* b= goes on this line only when some of its value fits too */
 	fold(b, &col, "b=", 2, true, 2 + (siglen < 8 ? siglen : 8));
@@ -650,6 +668,7 @@ sig_finish(struct mauth_signer *s, struct sig *g, const uint8_t bh[32],
 	char enc[4 * (512 + 2) / 3 + 4];
 	struct buf f, lf;
 	size_t siglen, col, enclen, hl, i, room, take;
+	const char *cr;
 	EVP_MD_CTX *md;
 	unsigned int dl;
 	int rc;
@@ -702,9 +721,11 @@ sig_finish(struct mauth_signer *s, struct sig *g, const uint8_t bh[32],
 	}
 	/* the milter form: LF instead of CRLF */
 	buf_init(&lf, SIGN_MAX_FIELD);
-	for (i = 0; i < f.len; i++)
-		if (f.data[i] != '\r')
-			buf_putc(&lf, f.data[i]);
+	for (i = 0; i < f.len; i = take + 1) {
+		cr = memchr(f.data + i, '\r', f.len - i);
+		take = cr != NULL ? (size_t)(cr - f.data) : f.len;
+		buf_append(&lf, f.data + i, take - i);
+	}
 	rc = f.err ? f.err : lf.err;
 	if (rc == MAUTH_OK) {
 		g->field = buf_take(&f);
