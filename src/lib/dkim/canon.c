@@ -324,6 +324,26 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 		n = (size_t)(lf - p);
 		if (n > 0 && p[n - 1] == '\r')	/* CRLF; else bare LF */
 			n--;
+		/*
+		 * The common case, a whole line that needs no change, starting
+		 * a line: held-back empty lines, then the line and its CRLF
+		 * copied in one step.
+		 */
+		if (n > 0 && n + 2 <= sizeof(b->stage) && !b->open &&
+		    !b->wsp && (b->canon == MAUTH_CANON_SIMPLE ||
+		    relaxed_clean(p, n))) {
+			if ((b->empty > 0 && (rc = flush_empty(b)) != MAUTH_OK) ||
+			    (n + 2 > sizeof(b->stage) - b->nstage &&
+			    (rc = stage_flush(b)) != MAUTH_OK))
+				return rc;
+			memcpy(b->stage + b->nstage, p, n);
+			b->stage[b->nstage + n] = '\r';
+			b->stage[b->nstage + n + 1] = '\n';
+			b->nstage += n + 2;
+			b->len += n + 2;
+			p = lf + 1;
+			continue;
+		}
 		if ((rc = part(b, p, n)) != MAUTH_OK ||
 		    (rc = eol(b)) != MAUTH_OK)
 			return rc;
