@@ -204,6 +204,65 @@ relaxed_clean(const uint8_t *p, size_t n)
 }
 
 /*
+ * scan_line - the offset of the first LF in p[0..n) (n if none), and in
+ * *dirty whether the bytes before it may need a relaxed change (an HTAB or
+ * two SPs in a row).  One pass, 16 bytes at a time with SSE2: it replaces
+ * memchr plus relaxed_clean for the relaxed body.
+ */
+static size_t
+scan_line(const uint8_t *p, size_t n, bool *dirty)
+{
+	const uint8_t *lf;
+	unsigned carry = 0;
+	size_t i = 0;
+
+	*dirty = false;
+#ifdef __SSE2__
+	{
+		const __m128i lf16 = _mm_set1_epi8('\n');
+		const __m128i sp16 = _mm_set1_epi8(' ');
+		const __m128i ht16 = _mm_set1_epi8('\t');
+		unsigned lfm, spm, htm, bad, before;
+		__m128i x;
+
+		for (; i + 16 <= n; i += 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+			    (p + i));
+			lfm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+			    lf16));
+			spm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+			    sp16));
+			htm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+			    ht16));
+			bad = htm | (spm & ((spm << 1) | carry));
+			if (lfm != 0) {
+				before = (lfm & (0U - lfm)) - 1;
+				*dirty = (bad & before) != 0;
+				return i + (size_t)__builtin_ctz(lfm);
+			}
+			if (bad != 0) {
+				*dirty = true;
+				break;
+			}
+			carry = spm >> 15;
+		}
+	}
+#endif
+	if (*dirty) {
+		lf = memchr(p + i, '\n', n - i);
+		return lf != NULL ? (size_t)(lf - p) : n;
+	}
+	for (; i < n; i++) {
+		if (p[i] == '\n')
+			return i;
+		if (p[i] == '\t' || (p[i] == ' ' && carry))
+			*dirty = true;
+		carry = p[i] == ' ';
+	}
+	return n;
+}
+
+/*
  * relaxed_part - a part of one line in relaxed form (RFC 6376 3.4.4): runs
  * of WSP become one SP, written only when non-WSP content follows on the
  * same line (so trailing WSP disappears).  Words are found 8 bytes at a
@@ -293,6 +352,7 @@ int
 sign_body_add(struct sign_body *b, const void *buf, size_t len)
 {
 	const uint8_t *p = buf, *end = p + len, *lf;
+	bool dirty;
 	size_t n;
 	int rc;
 
@@ -311,7 +371,14 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 			return rc;
 	}
 	while (p < end) {
-		lf = memchr(p, '\n', (size_t)(end - p));
+		dirty = true;
+		if (b->canon == MAUTH_CANON_RELAXED) {
+			n = scan_line(p, (size_t)(end - p), &dirty);
+			lf = n < (size_t)(end - p) ? p + n : NULL;
+		} else {
+			lf = memchr(p, '\n', (size_t)(end - p));
+			dirty = false;
+		}
 		if (lf == NULL) {
 			/* a partial line; a final CR may start a CRLF */
 			n = (size_t)(end - p);
@@ -330,8 +397,8 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 		 * copied in one step.
 		 */
 		if (n > 0 && n + 2 <= sizeof(b->stage) && !b->open &&
-		    !b->wsp && (b->canon == MAUTH_CANON_SIMPLE ||
-		    relaxed_clean(p, n))) {
+		    !b->wsp && !dirty && (b->canon == MAUTH_CANON_SIMPLE ||
+		    p[n - 1] != ' ')) {
 			if ((b->empty > 0 && (rc = flush_empty(b)) != MAUTH_OK) ||
 			    (n + 2 > sizeof(b->stage) - b->nstage &&
 			    (rc = stage_flush(b)) != MAUTH_OK))
