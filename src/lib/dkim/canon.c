@@ -399,7 +399,8 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 		if (n > 0 && n + 2 <= sizeof(b->stage) && !b->open &&
 		    !b->wsp && !dirty && (b->canon == MAUTH_CANON_SIMPLE ||
 		    p[n - 1] != ' ')) {
-			if ((b->empty > 0 && (rc = flush_empty(b)) != MAUTH_OK) ||
+			if ((b->empty > 0 &&
+			    (rc = flush_empty(b)) != MAUTH_OK) ||
 			    (n + 2 > sizeof(b->stage) - b->nstage &&
 			    (rc = stage_flush(b)) != MAUTH_OK))
 				return rc;
