@@ -38,65 +38,12 @@
 #include <opendkim/dkim.h>
 
 #include "mauth/mauth.h"
+#include "bench_common.h"
 #include "mauth/sign.h"
-
-#define MAX_MSGS	1000
-
-struct msg {
-	unsigned char	*buf;
-	size_t		 len;
-};
-
-static struct msg msgs[MAX_MSGS];
-static size_t nmsgs;
-
-/* cpu_now - CPU seconds used by this process */
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* die - report and exit 1 */
-static void
-die(const char *what)
-{
-	fprintf(stderr, "sign_bench: %s\n", what);
-	exit(1);
-}
-
-/* slurp - a whole file */
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	unsigned char *b;
-	FILE *f;
-	long n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	b[n] = '\0';
-	*len = (size_t)n;
-	return b;
-}
 
 /* unsign - drop the leading DKIM-Signature fields (gen-corpus's) */
 static void
-unsign(struct msg *m)
+unsign(struct bench_msg *m)
 {
 	size_t off = 0;
 	const unsigned char *eol;
@@ -116,55 +63,12 @@ unsign(struct msg *m)
 	m->len -= off;
 }
 
-/* name_cmp - qsort order of file names */
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* load_set - read every .eml of dir, sorted, unsigned */
-static void
-load_set(const char *dir)
-{
-	char *names[MAX_MSGS], path[4096];
-	struct dirent *de;
-	size_t i, n = 0, l;
-	DIR *d;
-
-	for (i = 0; i < nmsgs; i++)
-		free(msgs[i].buf);
-	nmsgs = 0;
-	if ((d = opendir(dir)) == NULL)
-		die("cannot open a corpus folder (run bench/gen-corpus)");
-	while ((de = readdir(d)) != NULL && n < MAX_MSGS) {
-		l = strlen(de->d_name);
-		if (l > 4 && strcmp(de->d_name + l - 4, ".eml") == 0)
-			if ((names[n] = strdup(de->d_name)) != NULL)
-				n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	for (i = 0; i < n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) >= sizeof(path))
-			die("path too long");
-		if ((msgs[nmsgs].buf = slurp(path, &msgs[nmsgs].len)) == NULL)
-			die("cannot read a message");
-		unsign(&msgs[nmsgs]);
-		nmsgs++;
-		free(names[i]);
-	}
-	if (nmsgs == 0)
-		die("empty corpus folder");
-}
-
 /*
  * each_field - call f for every header field of m (folding kept, final
  * CRLF excluded); the offset of the body in *body.  0 or -1.
  */
 static int
-each_field(const struct msg *m, int (*f)(void *, const unsigned char *,
+each_field(const struct bench_msg *m, int (*f)(void *, const unsigned char *,
     size_t), void *arg, size_t *body)
 {
 	const unsigned char *p = m->buf, *end = m->buf + m->len, *start = p;
@@ -299,15 +203,6 @@ run_floor(EVP_PKEY *priv, int ed)
 	return (double)nmsgs / (cpu_now() - t0);
 }
 
-/* cmp_double - qsort order of rates */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* main - the table, one row per set */
 int
 main(int argc, char **argv)
@@ -326,6 +221,7 @@ main(int argc, char **argv)
 	int rounds = 5, k, ed;
 	FILE *f;
 
+	bench_prog = "sign_bench";
 	if (argc < 2) {
 		fprintf(stderr, "usage: sign_bench CORPUS [ROUNDS]\n");
 		return 2;
@@ -344,7 +240,7 @@ main(int argc, char **argv)
 	for (s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
 		ed = sets[s][0] == 'e';
 		snprintf(path, sizeof(path), "%s/%s", argv[1], sets[s]);
-		load_set(path);
+		load_set(path, unsign);
 		snprintf(path, sizeof(path), "%s/testdata/verify/keys/%s",
 		    BENCH_SOURCE_DIR, ed ? "ed25519.pem" : "rsa2048.pem");
 		if ((pem = slurp(path, &pemlen)) == NULL ||

@@ -20,7 +20,6 @@
  * This benchmark measures libopendkim as a peer, so it includes its header;
  * the library itself includes it in one file only (src/lib/dkim).
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,17 +32,9 @@
 #include <opendkim/dkim.h>
 
 #include "mauth/mauth.h"
+#include "bench_common.h"
 
-#define MAX_MSGS	1000
 #define MAX_KEYS	8
-
-struct msg {
-	unsigned char	*buf;
-	size_t		 len;
-};
-
-static struct msg msgs[MAX_MSGS];
-static size_t nmsgs;
 
 /* in-memory key records for libopendkim, from keys.zone */
 static struct {
@@ -51,89 +42,6 @@ static struct {
 	char	val[1024];
 } keys[MAX_KEYS];
 static size_t nkeys;
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "verify_bench: %s\n", what);
-	exit(1);
-}
-
-/* slurp - a whole file */
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	unsigned char *b;
-	FILE *f;
-	long n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	b[n] = '\0';
-	*len = (size_t)n;
-	return b;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* load_set - read every .eml of dir, sorted */
-static void
-load_set(const char *dir)
-{
-	char *names[MAX_MSGS], path[4096];
-	struct dirent *de;
-	size_t i, n = 0, l;
-	DIR *d;
-
-	for (i = 0; i < nmsgs; i++)
-		free(msgs[i].buf);
-	nmsgs = 0;
-	if ((d = opendir(dir)) == NULL)
-		die("cannot open a corpus folder (run bench/gen-corpus)");
-	while ((de = readdir(d)) != NULL && n < MAX_MSGS) {
-		l = strlen(de->d_name);
-		if (l > 4 && strcmp(de->d_name + l - 4, ".eml") == 0)
-			if ((names[n] = strdup(de->d_name)) != NULL)
-				n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	for (i = 0; i < n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) >= sizeof(path))
-			die("path too long");
-		if ((msgs[nmsgs].buf = slurp(path, &msgs[nmsgs].len)) == NULL)
-			die("cannot read a message");
-		nmsgs++;
-		free(names[i]);
-	}
-	if (nmsgs == 0)
-		die("empty corpus folder");
-}
 
 /* load_keys - "SEL._domainkey TXT "a" "b"" lines of keys.zone ($ORIGIN bank.test.) */
 static void
@@ -191,7 +99,7 @@ odkim_key(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 
 /* odkim_one - header fields one per call (folding kept), then the body */
 static int
-odkim_one(DKIM_LIB *lib, const struct msg *m)
+odkim_one(DKIM_LIB *lib, const struct bench_msg *m)
 {
 	const unsigned char *p = m->buf, *end = m->buf + m->len, *start = p;
 	const unsigned char *eol;
@@ -347,14 +255,6 @@ floor_key(const char *pem, unsigned char *sig, size_t *siglen, int ed)
 	return pub;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -370,6 +270,7 @@ main(int argc, char **argv)
 	double fl[16], od[16], ma[16], r_od[16], r_fl[16], r_odfl[16];
 	int rounds = 5, k, ed;
 
+	bench_prog = "verify_bench";
 	if (argc < 2) {
 		fprintf(stderr, "usage: verify_bench CORPUS [ROUNDS]\n");
 		return 2;
@@ -397,7 +298,7 @@ main(int argc, char **argv)
 	for (s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
 		ed = sets[s][0] == 'e';
 		snprintf(path, sizeof(path), "%s/%s", argv[1], sets[s]);
-		load_set(path);
+		load_set(path, NULL);
 		snprintf(path, sizeof(path), "%s/testdata/verify/keys/%s",
 		    BENCH_SOURCE_DIR, ed ? "ed25519.pem" : "rsa2048.pem");
 		siglen = sizeof(sig);
