@@ -50,5 +50,7 @@ int	cmd_sign(int argc, char **argv);
 void	cmd_sign_usage(FILE *fp);
 int	cmd_keygen(int argc, char **argv);
 void	cmd_keygen_usage(FILE *fp);
+int	cmd_rules(int argc, char **argv);
+void	cmd_rules_usage(FILE *fp);
 
 #endif /* MAUTH_CLI_H */

@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
 	    "sign a message with DKIM (RSA-SHA256, Ed25519-SHA256)" },
 	{ "keygen", cmd_keygen, cmd_keygen_usage,
 	    "make a DKIM key and its DNS record" },
+	{ "rules", cmd_rules, cmd_rules_usage,
+	    "check a policy rules file (and try it on given results)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
