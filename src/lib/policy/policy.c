@@ -373,9 +373,9 @@ list_match(const struct plist *l, const char *d, size_t len)
 	for (i = 0; i < len; i++) {
 		if (key[i + 2] != '.')
 			continue;
-		/* "*.rest" placed just before rest */
-		key[i] = '*';
-		if (list_has(l, key + i))
+		/* "*.rest": the dot is at key[i + 2], '*' goes before it */
+		key[i + 1] = '*';
+		if (list_has(l, key + i + 1))
 			return 1;
 	}
 	return 0;
