@@ -503,6 +503,45 @@ tokenize(struct pstate *ps, const char *s, size_t len, struct tok *t,
 {
 	size_t	 i = 0, n = 0, st;
 
+	/* only printable ASCII outside comments (comments may hold UTF-8) */
+	for (i = 0; i < len && s[i] != '#'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"') {
+			while (++i < len && s[i] != '"')
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+			if (i >= len)
+				break;
+			continue;
+		}
+		if ((c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f) {
+			perr(ps, MAUTH_ERR_SYNTAX,
+			    "control or non-ASCII byte 0x%02x", c);
+			return -1;
+		}
+	}
+	/* the quoted strings were skipped above: check them too */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '#')
+			break;
+		if (c != '"')
+			continue;
+		while (++i < len && s[i] != '"') {
+			c = (unsigned char)s[i];
+			if (c < 0x20 || c >= 0x7f) {
+				perr(ps, MAUTH_ERR_SYNTAX,
+				    "control or non-ASCII byte 0x%02x in a "
+				    "quoted string", c);
+				return -1;
+			}
+			if (s[i] == '\\' && i + 1 < len)
+				i++;
+		}
+	}
+	i = 0;
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 
