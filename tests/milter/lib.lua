@@ -1,0 +1,71 @@
+-- lib.lua - helpers shared by the mauthd miltertest scripts.
+-- Variables come from the runner with miltertest -D: sock, src, out.
+
+function fail(m)
+	-- miltertest's error() exits 1 without the message: print it first
+	mt.echo("FAIL: " .. m)
+	error(m)
+end
+
+function open_conn(ip, host)
+	local c = mt.connect(sock, 100, 0.05)
+	if c == nil then fail("cannot connect to " .. sock) end
+	if mt.conninfo(c, host or "client.example", ip) ~= nil then
+		fail("conninfo")
+	end
+	if mt.helo(c, host or "client.example") ~= nil then fail("helo") end
+	return c
+end
+
+-- read a message file: a list of {name, value} (value as after the
+-- colon, leading space and LF folding kept) and the body with CRLF
+function read_message(path)
+	local f = io.open(path, "rb")
+	if f == nil then fail("cannot open " .. path) end
+	local data = f:read("*a")
+	f:close()
+	data = data:gsub("\r\n", "\n")
+	local hdr, body = data:match("^(.-)\n\n(.*)$")
+	if hdr == nil then fail(path .. ": no end of header") end
+	local fields = {}
+	for line in (hdr .. "\n"):gmatch("(.-)\n") do
+		if line:match("^[ \t]") and #fields > 0 then
+			fields[#fields].value = fields[#fields].value .. "\n" .. line
+		else
+			local n, v = line:match("^([^:]+):(.*)$")
+			if n == nil then fail(path .. ": bad header line " .. line) end
+			table.insert(fields, { name = n, value = v })
+		end
+	end
+	return fields, body:gsub("\n", "\r\n")
+end
+
+-- one message on conn: envelope, fields, body; returns the reply
+function send_message(c, qid, mailfrom, fields, body)
+	if mt.macro(c, SMFIC_MAIL, "i", qid) ~= nil then fail("macro") end
+	if mt.mailfrom(c, mailfrom) ~= nil then fail("mailfrom") end
+	if mt.rcptto(c, "<bob@sink.test>") ~= nil then fail("rcptto") end
+	for _, h in ipairs(fields) do
+		if mt.header(c, h.name, h.value) ~= nil then
+			fail("header " .. h.name)
+		end
+	end
+	if mt.eoh(c) ~= nil then fail("eoh") end
+	if mt.bodystring(c, body) ~= nil then fail("body") end
+	if mt.eom(c) ~= nil then fail("eom") end
+	return mt.getreply(c)
+end
+
+-- the Authentication-Results value inserted by the milter
+function authres(c)
+	if not mt.eom_check(c, MT_HDRINSERT, "Authentication-Results") then
+		fail("no Authentication-Results inserted")
+	end
+	return mt.getheader(c, "Authentication-Results", 0)
+end
+
+function expect_match(what, text, pattern)
+	if not text:find(pattern) then
+		fail(what .. ": got '" .. text .. "', want /" .. pattern .. "/")
+	end
+end

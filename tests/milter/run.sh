@@ -1,0 +1,233 @@
+#!/bin/bash
+# run.sh - mauthd tests: start the daemon (foreground, stderr log, DNS from
+# testdata/verify/sample.zone through dns_zone_file) on a unix socket in a
+# temporary directory and drive it with miltertest Lua scripts; or check
+# configurations with `mauthd -n`.
+#
+#   run.sh BUILD_DIR SOURCE_DIR miltertest|config
+#
+# Prints one line per case and "N passed, N failed"; exit 1 on a failure.
+# Teardown uses SIGKILL: libmilter's clean stop takes up to 5 s.
+set -u
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+what=$3
+mauthd=$build/mauthd
+mauth=$build/mauth
+pass=0
+failn=0
+tmp=$(mktemp -d /tmp/mauthd-test.XXXXXX)
+pid=
+
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "PASS: $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL: $1"; failn=$((failn + 1)); }
+
+# write_conf FILE [EXTRA LINES] - the test configuration
+write_conf() {
+	local f=$1
+	shift
+	cat >"$f" <<EOC
+socket = "unix:$tmp/mauthd.sock"
+authserv_id = "mx.example.test"
+internal_networks = { "127.0.0.0/8", "::1/128" }
+sign {
+	domain = "bank.test"
+	selector = "rsa1"
+	key = "$src/testdata/verify/keys/rsa2048.pem"
+}
+sign {
+	domain = "bank.test"
+	selector = "ed1"
+	key = "$src/testdata/verify/keys/ed25519.pem"
+}
+dns_zone_file = "$src/testdata/verify/sample.zone"
+log = "stderr"
+EOC
+	for l in "$@"; do
+		echo "$l" >>"$f"
+	done
+}
+
+# mt NAME SCRIPT - run one miltertest script
+mt() {
+	local out
+	if out=$(miltertest -D sock="unix:$tmp/mauthd.sock" -D src="$src" \
+	    -D out="$tmp" -s "$src/tests/milter/$2" 2>&1); then
+		ok "$1"
+	else
+		ko "$1"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+
+# logline QID - the daemon's log line for one message
+logline() { grep " $1: " "$tmp/mauthd.log" | tail -1; }
+
+start() {
+	"$mauthd" -f -c "$1" 2>"$tmp/mauthd.log" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -S "$tmp/mauthd.sock" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "mauthd did not start:"
+	sed 's/^/    /' "$tmp/mauthd.log"
+	return 1
+}
+
+stop() {
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	rm -f "$tmp/mauthd.sock"
+}
+
+run_miltertest() {
+	command -v miltertest >/dev/null ||
+	    { echo "miltertest is not installed (scripts/install-deps)"; exit 1; }
+	write_conf "$tmp/test.conf" "rules_file = \"$src/rules/default.rules\""
+	start "$tmp/test.conf" || { ko "mauthd start"; return; }
+
+	# (a) outgoing: signed (RSA + Ed25519), the result verifies
+	mt "sign: internal client, From in the signing table" sign.lua
+	if [ -f "$tmp/signed.eml" ] &&
+	    v=$("$mauth" verify --zone "$src/testdata/verify/sample.zone" \
+	    --quiet "$tmp/signed.eml" 2>&1) &&
+	    [ "$(printf '%s\n' "$v" | grep -c 'dkim=pass')" -ge 2 ] &&
+	    printf '%s\n' "$v" | grep -q 'dmarc=pass'; then
+		ok "sign: the signed message verifies with mauth verify (2 x dkim=pass, dmarc=pass)"
+	else
+		ko "sign: the signed message verifies with mauth verify"
+		printf '%s\n' "${v:-no signed.eml}" | sed 's/^/    /'
+	fi
+	if logline SIGN1 | grep -q 'signed d=bank.test s=rsa1, d=bank.test s=ed1 outgoing'; then
+		ok "sign: log line"
+	else
+		ko "sign: log line: $(logline SIGN1)"
+	fi
+
+	# (b) incoming: one A-R with spf, dkim, dmarc
+	mt "verify: incoming pass, spoofed From, unsigned" verify.lua
+	if logline VER1 | grep -q 'client=192.0.2.25 from=<alice@bank.test> spf=pass dkim=pass dmarc=pass removed-ar=0 action=accept'; then
+		ok "verify: log line"
+	else
+		ko "verify: log line: $(logline VER1)"
+	fi
+
+	# (c) forged A-R removed, foreign one kept
+	mt "authres: ours (any case, trailing dot) and unreadable removed" authres.lua
+	if logline AR1 | grep -q 'removed-ar=2 '; then
+		ok "authres: two of three removed (log)"
+	else
+		ko "authres: two of three removed (log): $(logline AR1)"
+	fi
+
+	# (d) the default rules: p=reject rejected, p=quarantine quarantined
+	mt "dmarc: default.rules reject / quarantine / accept" dmarc.lua
+	if logline DM1 | grep -q 'dmarc=fail .*action=reject 550 5.7.1 rule=.*default.rules:'; then
+		ok "dmarc: reject 550 5.7.1 logged with its rule"
+	else
+		ko "dmarc: reject 550 5.7.1 logged with its rule: $(logline DM1)"
+	fi
+	if logline DM2 | grep -q 'dmarc=fail .*action=quarantine rule='; then
+		ok "dmarc: quarantine logged"
+	else
+		ko "dmarc: quarantine logged: $(logline DM2)"
+	fi
+
+	# reload (SIGUSR1): a broken file keeps the running one; a good one swaps
+	cp "$tmp/test.conf" "$tmp/test.conf.good"
+	echo "bogus_key = 1" >>"$tmp/test.conf"
+	kill -USR1 "$pid"
+	sleep 0.3
+	if grep -q 'reload.*failed; keeping the running configuration' "$tmp/mauthd.log" &&
+	    grep -q "test.conf:.*no such option 'bogus_key'" "$tmp/mauthd.log"; then
+		ok "reload: a bad file is refused with file:line, old config kept"
+	else
+		ko "reload: a bad file is refused"
+	fi
+	mt "reload: still signing after a failed reload" sign.lua
+	cp "$tmp/test.conf.good" "$tmp/test.conf"
+	kill -USR1 "$pid"
+	sleep 0.3
+	if grep -q 'reloaded .*generation 2' "$tmp/mauthd.log"; then
+		ok "reload: a good file is swapped in (generation 2)"
+	else
+		ko "reload: a good file is swapped in"
+	fi
+	mt "reload: verifying after the reload" verify.lua
+	stop
+}
+
+# ncheck NAME WANT_RC PATTERN CONF - mauthd -n on one file
+ncheck() {
+	local out rc
+	out=$("$mauthd" -n -c "$4" 2>&1)
+	rc=$?
+	if [ "$rc" = "$2" ] && printf '%s\n' "$out" | grep -q -- "$3"; then
+		ok "$1"
+	else
+		ko "$1: rc $rc (want $2), output:"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+
+run_config() {
+	write_conf "$tmp/good.conf"
+	ncheck "-n: good file" 0 "good.conf: configuration OK" "$tmp/good.conf"
+	(cd "$src" && "$mauthd" -n -c testdata/milter/mauthd.conf >/dev/null 2>&1) &&
+	    ok "-n: testdata/milter/mauthd.conf" ||
+	    ko "-n: testdata/milter/mauthd.conf"
+	"$mauthd" --print-config-doc >"$tmp/doc.conf"
+	ncheck "-n: the generated documentation parses (all defaults)" 0 \
+	    "configuration OK" "$tmp/doc.conf"
+	write_conf "$tmp/unknown.conf" "max_headerz = 10"
+	ncheck "-n: unknown key, file:line" 2 \
+	    "unknown.conf:16: no such option 'max_headerz'" "$tmp/unknown.conf"
+	write_conf "$tmp/range.conf" "dns_retries = 99"
+	ncheck "-n: out of range, file:line" 2 \
+	    "range.conf:16: dns_retries: 99 is out of range \[1, 10\]" \
+	    "$tmp/range.conf"
+	write_conf "$tmp/enum.conf" 'failsafe = "drop"'
+	ncheck "-n: bad choice, file:line" 2 \
+	    "enum.conf:16: failsafe: 'drop' is not one of: tempfail, accept, reject" \
+	    "$tmp/enum.conf"
+	write_conf "$tmp/cidr.conf" 'internal_networks = { "10.0.0.0/8", "10.1.0.0/40" }'
+	ncheck "-n: bad network, file:line" 2 \
+	    "cidr.conf:16: internal_networks: '10.1.0.0/40'" "$tmp/cidr.conf"
+	write_conf "$tmp/two.conf" "dns_retries = 0" "mode = \"both\""
+	out=$("$mauthd" -n -c "$tmp/two.conf" 2>&1)
+	[ "$(printf '%s\n' "$out" | grep -c 'two.conf:1[67]:')" = 2 ] &&
+	    ok "-n: every error is reported (2)" ||
+	    ko "-n: every error is reported: $out"
+	write_conf "$tmp/sec.conf" 'sign {' ' domain = "*.bad..name"' '}'
+	ncheck "-n: sign section: bad domain and missing keys" 2 \
+	    "sec.conf:17: domain: '\*.bad..name'" "$tmp/sec.conf"
+	write_conf "$tmp/key.conf" 'sign {' ' domain = "x.test"' \
+	    ' selector = "s"' " key = \"$tmp/nokey.pem\"" '}'
+	ncheck "-n: unreadable key named" 2 "sign x.test selector s:" \
+	    "$tmp/key.conf"
+	write_conf "$tmp/rules.conf" "rules_file = \"$tmp/bad.rules\""
+	printf 'accept\nfrobnicate if spf=pass\n' >"$tmp/bad.rules"
+	ncheck "-n: bad rules file, its file:line" 2 "bad.rules:2:" \
+	    "$tmp/rules.conf"
+	ncheck "-n: missing file" 2 "nonexistent.conf" "$tmp/nonexistent.conf"
+}
+
+case $what in
+miltertest) run_miltertest ;;
+config) run_config ;;
+*) echo "usage: run.sh BUILD_DIR SOURCE_DIR miltertest|config" >&2; exit 2 ;;
+esac
+echo "$pass passed, $failn failed"
+[ "$failn" = 0 ]
