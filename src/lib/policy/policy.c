@@ -988,7 +988,11 @@ rule_clear(struct rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* header_name_ok - RFC 5322 3.6.8 field name: printable, no ':' */
+/*
+ * header_name_ok - a field name (RFC 5322 3.6.8), narrowed to letters,
+ * digits, '-' and '_': every real header name, nothing that needs care
+ * in a milter call or a log line.
+ */
 static int
 header_name_ok(const struct tok *t)
 {
@@ -997,9 +1001,12 @@ header_name_ok(const struct tok *t)
 	if (t->type != T_WORD || t->len == 0 ||
 	    t->len > MAUTH_POLICY_MAX_HEADER_NAME)
 		return 0;
-	for (i = 0; i < t->len; i++)
-		if (t->s[i] <= 0x20 || t->s[i] >= 0x7f || t->s[i] == ':')
+	for (i = 0; i < t->len; i++) {
+		unsigned char c = (unsigned char)t->s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
+	}
 	return 1;
 }
 
@@ -1045,8 +1052,8 @@ parse_line(struct pstate *ps, const char *s, size_t len)
 	if (r.action == MAUTH_POLICY_ADD_HEADER) {
 		if ((size_t)nt < 3 || !header_name_ok(&tk[1])) {
 			perr(ps, MAUTH_ERR_SYNTAX,
-			    "add-header needs a header name (printable, no ':', "
-			    "at most %u bytes) and a quoted value",
+			    "add-header needs a header name (letters, digits, "
+			    "'-', '_'; at most %u bytes) and a quoted value",
 			    MAUTH_POLICY_MAX_HEADER_NAME);
 			goto bad;
 		}
