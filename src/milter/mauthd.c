@@ -194,9 +194,16 @@ main(int argc, char **argv)
 		md_live_free(l);
 		return 1;
 	}
-	/* before any thread: every thread inherits the blocked SIGUSR1 */
+	/*
+	 * before any thread: every thread inherits these blocked; SIGUSR1 is
+	 * sigwaited by reload_thread, the others by libmilter's signal thread
+	 * (left unblocked here, one would kill the process in reload_thread)
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0 ||
 	    (rc = pthread_create(&tid, NULL, reload_thread, NULL)) != 0) {
 		md_log(MD_ERR, "reload thread: %s", strerror(rc));

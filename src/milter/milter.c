@@ -62,6 +62,7 @@ struct md_conn {
 	struct mauth_check	*chk;
 	struct mauth_signer	*signer;
 	char			 signed_by[512];
+	char			 qid[64];	/* macro i, as soon as the MTA gives it */
 };
 
 /* msg_reset - forget the message (not the connection) */
@@ -89,6 +90,7 @@ msg_reset(struct md_conn *c)
 	c->ar_seen = 0;
 	c->nar_del = 0;
 	c->signed_by[0] = '\0';
+	c->qid[0] = '\0';
 }
 
 /* conn_get - the connection's state, made on first use; NULL on ENOMEM */
@@ -108,13 +110,23 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
-/* queue_id - the MTA's queue id (macro i) for log lines */
+/*
+ * queue_id - the MTA's queue id (macro i) for log lines: Sendmail sends it
+ * with MAIL, Postfix from EOH on; the last one seen is kept
+ */
 static const char *
 queue_id(SMFICTX *ctx)
 {
+	struct md_conn *c = smfi_getpriv(ctx);
 	const char *q = smfi_getsymval(ctx, "i");
 
-	return q != NULL && q[0] != '\0' ? md_esc(q, 64) : "NOQUEUE";
+	if (q != NULL && q[0] != '\0') {
+		q = md_esc(q, 60);
+		if (c != NULL)
+			snprintf(c->qid, sizeof(c->qid), "%s", q);
+		return q;
+	}
+	return c != NULL && c->qid[0] != '\0' ? c->qid : "NOQUEUE";
 }
 
 /* reply - set an SMTP reply; '%' doubled as libmilter wants */
@@ -153,7 +165,7 @@ failsafe(SMFICTX *ctx, struct md_conn *c, const char *why)
 		a = l->conf->failsafe;
 		md_live_put(l);
 	}
-	md_log(MD_ERR, "%s: client=%s internal error (%s): failsafe action=%s",
+	md_log(MD_ERR, "%s: client=%s not checked (%s): failsafe action=%s",
 	    queue_id(ctx), c != NULL && c->ip[0] != '\0' ? c->ip : "-", why,
 	    md_action_name(a));
 	if (c != NULL)
@@ -251,6 +263,7 @@ md_envfrom(SMFICTX *ctx, char **argv)
 	c->auth = auth != NULL && auth[0] != '\0';
 	c->internal = md_net_match(c->live->conf, c->ip[0] != '\0' ? c->ip :
 	    NULL);
+	(void)queue_id(ctx);
 	return SMFIS_CONTINUE;
 }
 
@@ -412,6 +425,7 @@ md_eoh(SMFICTX *ctx)
 	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
 		return failsafe(ctx, c, "end of headers before MAIL FROM");
 	conf = c->live->conf;
+	(void)queue_id(ctx);
 	if ((conf->mode & MD_MODE_SIGN) && (c->internal ||
 	    (c->auth && conf->sign_authenticated)))
 		n = signing_entries(c, idx, MD_MAX_KEYS_PER_MSG);
@@ -625,15 +639,14 @@ decide(SMFICTX *ctx, struct md_conn *c, char *act, size_t actlen)
 static sfsistat
 md_eom(SMFICTX *ctx)
 {
-	char res[600], act[300];
-	const char *qid;
+	char res[600], act[300], qid[64];
 	struct md_conn *c;
 	sfsistat st;
 	size_t i;
 
 	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
 		return failsafe(ctx, c, "end of message before MAIL FROM");
-	qid = queue_id(ctx);
+	snprintf(qid, sizeof(qid), "%s", queue_id(ctx));
 	/* highest occurrence first: removals do not renumber the rest */
 	for (i = c->nar_del; i > 0; i--)
 		if (smfi_chgheader(ctx, (char *)"Authentication-Results",

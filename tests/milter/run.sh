@@ -166,6 +166,37 @@ run_miltertest() {
 		ko "reload: a good file is swapped in"
 	fi
 	mt "reload: verifying after the reload" verify.lua
+
+	# a clean stop (SIGTERM; libmilter takes up to 5 s) with no sanitizer
+	# report (leaks are reported at exit in the Asan build)
+	kill -TERM "$pid"
+	for _ in $(seq 80); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! kill -0 "$pid" 2>/dev/null && wait "$pid"; then
+		ok "SIGTERM: clean stop, exit 0"
+	else
+		ko "SIGTERM: clean stop, exit 0"
+	fi
+	pid=
+	if grep -q 'Sanitizer\|runtime error' "$tmp/mauthd.log"; then
+		ko "no sanitizer report"
+		grep -A20 'Sanitizer\|runtime error' "$tmp/mauthd.log" | head -40
+	else
+		ok "no sanitizer report"
+	fi
+	rm -f "$tmp/mauthd.sock"
+
+	# failsafe: a message that cannot be checked is tempfailed
+	write_conf "$tmp/fs.conf" "max_headers = 10"
+	start "$tmp/fs.conf" || { ko "mauthd start (failsafe)"; return; }
+	mt "failsafe: over max_headers -> tempfail" failsafe.lua
+	if logline FS1 | grep -q 'not checked (header limit): failsafe action=tempfail'; then
+		ok "failsafe: logged"
+	else
+		ko "failsafe: logged: $(logline FS1)"
+	fi
 	stop
 }
 
