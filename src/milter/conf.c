@@ -58,6 +58,9 @@ static const struct md_key keys[] = {
 	{ "socket", T_STR, "inet:8893@127.0.0.1", 0, 0, NULL,
 	  "where the MTA connects: inet:PORT@ADDR, inet6:PORT@ADDR or "
 	  "unix:PATH" },
+	{ "socket_mode", T_INT, "0660", 0, 0777, NULL,
+	  "permissions of a unix socket (octal with a leading 0); it is "
+	  "owned by user (below): add the MTA's user (postfix) to its group" },
 	{ "pidfile", T_STR, "", 0, 0, NULL,
 	  "file written with the daemon's process id; empty: none" },
 	{ "user", T_STR, "", 0, 0, NULL,
@@ -256,7 +259,11 @@ check_opt(cfg_t *cfg, cfg_opt_t *opt)
 	case T_INT: {
 		long v = cfg_opt_getnint(opt, n - 1);
 
-		if (v < k->min || v > k->max)
+		if ((v < k->min || v > k->max) &&
+		    strcmp(k->key, "socket_mode") == 0)
+			cfg_error(cfg, "%s: %#lo is out of range [0, %#lo]",
+			    k->key, (unsigned long)v, (unsigned long)k->max);
+		else if (v < k->min || v > k->max)
 			cfg_error(cfg, "%s: %ld is out of range [%ld, %ld]",
 			    k->key, v, k->min, k->max);
 		break;
@@ -360,7 +367,7 @@ build_opts(const struct md_key *t, size_t n, cfg_opt_t *out,
 			    CFGF_NONE);
 			break;
 		case T_INT:
-			v = strtol(k->def, NULL, 10);
+			v = strtol(k->def, NULL, 0);	/* "0660": octal */
 			out[i] = (cfg_opt_t)CFG_INT(k->key, v, CFGF_NONE);
 			break;
 		case T_BOOL:
@@ -443,6 +450,7 @@ fill(cfg_t *cfg, struct md_conf *c)
 		if ((c->dns_servers[c->ndns++] = strdup(cfg_getnstr(cfg,
 		    "dns_servers", i))) == NULL)
 			return -1;
+	c->socket_mode = (unsigned)cfg_getint(cfg, "socket_mode");
 	c->dns_timeout_ms = (unsigned)cfg_getint(cfg, "dns_timeout_ms");
 	c->dns_retries = (unsigned)cfg_getint(cfg, "dns_retries");
 	c->dns_cache_entries = (unsigned)cfg_getint(cfg, "dns_cache_entries");
@@ -560,7 +568,9 @@ doc_key(FILE *fp, const struct md_key *k, const char *indent)
 	size_t j;
 
 	doc_wrap(fp, indent, k->doc);
-	if (k->type == T_INT)
+	if (k->type == T_INT && k->def[0] == '0' && k->def[1] != '\0')
+		fprintf(fp, "%s#   range 0..%#lo\n", indent, k->max);
+	else if (k->type == T_INT)
 		fprintf(fp, "%s#   range %ld..%ld\n", indent, k->min, k->max);
 	if (k->type == T_ENUM) {
 		fprintf(fp, "%s#   one of:", indent);

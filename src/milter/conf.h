@@ -50,6 +50,7 @@ struct md_sign {
 struct md_conf {
 	char		*path;
 	char		*socket;
+	unsigned	 socket_mode;
 	char		*pidfile;
 	char		*user;
 	char		*authserv_id;

@@ -65,16 +65,34 @@ reload_thread(void *arg)
 	return NULL;
 }
 
-/* drop_privileges - become user (and its group); -1 with a message */
+/*
+ * socket_perms - a unix socket gets socket_mode and, with user set, that
+ * user and group as owner, so that the MTA (in the group) can connect
+ */
 static int
-drop_privileges(const char *user)
+socket_perms(const struct md_conf *c, const struct passwd *pw)
 {
-	struct passwd *pw;
+	const char *p = c->socket;
 
-	if ((pw = getpwnam(user)) == NULL) {
-		md_log(MD_ERR, "user %s: no such user", md_esc(user, 64));
+	if (strncmp(p, "unix:", 5) == 0)
+		p += 5;
+	else if (strncmp(p, "local:", 6) == 0)
+		p += 6;
+	else if (strchr(p, ':') != NULL)
+		return 0;
+	if (chmod(p, (mode_t)c->socket_mode) == -1 ||
+	    (pw != NULL && chown(p, pw->pw_uid, pw->pw_gid) == -1)) {
+		md_log(MD_ERR, "socket %s: %s", md_esc(p, 256),
+		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* drop_privileges - become pw's user (and its group); -1 with a message */
+static int
+drop_privileges(const char *user, const struct passwd *pw)
+{
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
 		md_log(MD_ERR, "cannot become user %s: %s", md_esc(user, 64),
@@ -136,6 +154,7 @@ main(int argc, char **argv)
 {
 	const char *path = "/etc/mauth/mauthd.conf";
 	bool fg = false, check = false;
+	struct passwd *pw = NULL;
 	struct md_live *l;
 	pthread_t tid;
 	sigset_t set;
@@ -172,6 +191,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	md_log_open(l->conf->log, l->conf->log_debug);
+	if (l->conf->user != NULL && (pw = getpwnam(l->conf->user)) == NULL) {
+		md_log(MD_ERR, "user %s: no such user",
+		    md_esc(l->conf->user, 64));
+		md_live_free(l);
+		return 1;
+	}
 	if (smfi_register(md_milter) == MI_FAILURE ||
 	    smfi_setconn(l->conf->socket) == MI_FAILURE ||
 	    smfi_opensocket(true) == MI_FAILURE) {
@@ -190,7 +215,8 @@ main(int argc, char **argv)
 		md_live_free(l);
 		return 1;
 	}
-	if (l->conf->user != NULL && drop_privileges(l->conf->user) == -1) {
+	if (socket_perms(l->conf, pw) == -1 || (pw != NULL &&
+	    drop_privileges(l->conf->user, pw) == -1)) {
 		md_live_free(l);
 		return 1;
 	}

@@ -97,6 +97,11 @@ run_miltertest() {
 	    { echo "miltertest is not installed (scripts/install-deps)"; exit 1; }
 	write_conf "$tmp/test.conf" "rules_file = \"$src/rules/default.rules\""
 	start "$tmp/test.conf" || { ko "mauthd start"; return; }
+	if [ "$(stat -c %a "$tmp/mauthd.sock")" = 660 ]; then
+		ok "unix socket mode 0660 (socket_mode default)"
+	else
+		ko "unix socket mode: $(stat -c %a "$tmp/mauthd.sock"), want 660"
+	fi
 
 	# (a) outgoing: signed (RSA + Ed25519), the result verifies
 	mt "sign: internal client, From in the signing table" sign.lua
@@ -229,6 +234,10 @@ run_config() {
 	ncheck "-n: out of range, file:line" 2 \
 	    "range.conf:16: dns_retries: 99 is out of range \[1, 10\]" \
 	    "$tmp/range.conf"
+	write_conf "$tmp/mode.conf" "socket_mode = 01777"
+	ncheck "-n: octal out of range, file:line" 2 \
+	    "mode.conf:16: socket_mode: 01777 is out of range \[0, 0777\]" \
+	    "$tmp/mode.conf"
 	write_conf "$tmp/enum.conf" 'failsafe = "drop"'
 	ncheck "-n: bad choice, file:line" 2 \
 	    "enum.conf:16: failsafe: 'drop' is not one of: tempfail, accept, reject" \
