@@ -51,7 +51,7 @@ check() {
 }
 
 # the shipped rules
-check "default rules OK" 0 "^$D: 7 rules OK\$" rules check $D
+check "default rules OK" 0 "^$D: 8 rules OK\$" rules check $D
 check "example list rules OK" 0 "^$R/with-list.rules: 3 rules OK\$" \
     rules check $R/with-list.rules
 
@@ -97,20 +97,22 @@ check "CR inside a reply" 2 "crlf.rules:1: control or non-ASCII byte 0x0d" \
 # decisions of the shipped rules
 T="rules check $D --test"
 check "p=reject fail" 0 \
-    '^decision: reject 550 5\.7\.1 "Message rejected by the DMARC policy of a\.example" \(rule 5, rules/default\.rules:17' \
+    '^decision: reject 550 5\.7\.1 "Message rejected by the DMARC policy of a\.example" \(rule 6, rules/default\.rules:21' \
     $T spf=fail,dmarc=fail,dmarc.policy=reject,from=a.example
-check "p=quarantine fail" 0 '^decision: quarantine \(rule 6,' \
+check "p=quarantine fail" 0 '^decision: quarantine \(rule 7,' \
     $T dmarc=fail,dmarc.policy=quarantine
-check "p=none fail" 0 '^decision: accept \(rule 7,' \
+check "p=none fail" 0 '^decision: accept \(rule 8,' \
     $T dmarc=fail,dmarc.policy=none
 check "temperror never rejects" 0 '^decision: tempfail 451 4\.4\.3 ' \
     $T dns=temperror,dmarc=fail,dmarc.policy=reject
+check "dmarc pass beats a DNS error" 0 '^decision: accept \(rule 3,' \
+    $T dns=temperror,dkim=temperror,dkim=pass,dmarc=pass,dmarc.policy=reject
 check "dmarc temperror" 0 '^decision: tempfail 451 4\.4\.3 ' $T dmarc=temperror
 check "auth accepted" 0 '^decision: accept \(rule 1,' \
     $T auth,dmarc=fail,dmarc.policy=reject
 check "internal accepted" 0 '^decision: accept \(rule 2,' \
     $T internal,dmarc=fail,dmarc.policy=reject
-check "pass accepted" 0 '^decision: accept \(rule 7,' \
+check "pass accepted" 0 '^decision: accept \(rule 3,' \
     $T spf=pass,dkim=pass,dkim.aligned,dmarc=pass,dmarc.policy=reject
 check "hostile from escaped" 0 'DMARC policy of a\?b\.example"' \
     $T "dmarc=fail,dmarc.policy=reject,from=a%b.example"
