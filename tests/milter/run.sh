@@ -61,7 +61,7 @@ EOC
 mt() {
 	local out
 	if out=$(miltertest -D sock="unix:$tmp/mauthd.sock" -D src="$src" \
-	    -D out="$tmp" -s "$src/tests/milter/$2" 2>&1); then
+	    -D out="$tmp" -D pid="${pid:-0}" -s "$src/tests/milter/$2" 2>&1); then
 		ok "$1"
 	else
 		ko "$1"
@@ -104,7 +104,7 @@ run_miltertest() {
 	fi
 
 	# (a) outgoing: signed (RSA + Ed25519), the result verifies
-	mt "sign: internal client, From in the signing table" sign.lua
+	mt "sign: internal client, authenticated client; foreign From verified" sign.lua
 	if [ -f "$tmp/signed.eml" ] &&
 	    v=$("$mauth" verify --zone "$src/testdata/verify/sample.zone" \
 	    --quiet "$tmp/signed.eml" 2>&1) &&
@@ -192,6 +192,27 @@ run_miltertest() {
 		ok "no sanitizer report"
 	fi
 	rm -f "$tmp/mauthd.sock"
+
+	# reload with a message in flight: old key for it, new key after
+	write_conf "$tmp/rl.conf"
+	# keep only the first sign { } (rsa1) for the start
+	awk '/^sign \{/ { n++ } n == 2 && /^sign \{/ { skip = 1 }
+	    skip { if (/^}/) skip = 0; next } { print }' "$tmp/rl.conf" \
+	    >"$tmp/rl1.conf"
+	start "$tmp/rl1.conf" || { ko "mauthd start (reload)"; return; }
+	# the file the reload will read: only the ed1 entry
+	awk '/^sign \{/ { n++ } n == 1 && /^sign \{/ { skip = 1 }
+	    skip { if (/^}/) skip = 0; next } { print }' "$tmp/rl.conf" \
+	    >"$tmp/rl2.conf"
+	cp "$tmp/rl2.conf" "$tmp/rl1.conf"
+	mt "reload: in-flight message keeps the old key, next uses the new" reload.lua
+	if logline RL1 | grep -q 'signed d=bank.test s=rsa1 outgoing' &&
+	    logline RL2 | grep -q 'signed d=bank.test s=ed1 outgoing'; then
+		ok "reload: log lines (RL1 s=rsa1, RL2 s=ed1)"
+	else
+		ko "reload: log lines: $(logline RL1) / $(logline RL2)"
+	fi
+	stop
 
 	# failsafe: a message that cannot be checked is tempfailed
 	write_conf "$tmp/fs.conf" "max_headers = 10"
