@@ -248,6 +248,12 @@ run_config() {
 	"$mauthd" --print-config-doc >"$tmp/doc.conf"
 	ncheck "-n: the generated documentation parses (all defaults)" 0 \
 	    "configuration OK" "$tmp/doc.conf"
+	if cmp -s "$tmp/doc.conf" "$src/testdata/milter/mauthd-defaults.conf"; then
+		ok "testdata/milter/mauthd-defaults.conf is up to date"
+	else
+		ko "testdata/milter/mauthd-defaults.conf is stale: regenerate" \
+		    "with mauthd --print-config-doc"
+	fi
 	write_conf "$tmp/unknown.conf" "max_headerz = 10"
 	ncheck "-n: unknown key, file:line" 2 \
 	    "unknown.conf:16: no such option 'max_headerz'" "$tmp/unknown.conf"
