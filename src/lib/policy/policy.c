@@ -393,7 +393,8 @@ read_file(const char *path, size_t max, char **out, size_t *outlen,
 	int		 fd;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the load */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		*why = strerror(errno);
 		return MAUTH_ERR_IO;
 	}
