@@ -134,7 +134,7 @@ static const struct md_key sign_keys[] = {
 };
 #define NSIGN_KEYS	(sizeof(sign_keys) / sizeof(sign_keys[0]))
 
-/* errors of the parse in progress (libconfuse calls back without a user pointer) */
+/* the parse in progress (libconfuse calls back without a user pointer) */
 static __thread FILE	*cur_err;
 static __thread int	 cur_nerr;
 static __thread cfg_opt_t *list_opt;	/* list whose elements were checked */

@@ -13,7 +13,7 @@
 
 #define MD_MAX_NETS		256	/* internal_networks entries */
 #define MD_MAX_SIGN		256	/* sign { } sections */
-#define MD_MAX_DNS		8	/* dns_servers (MAUTH_DNS_MAX_SERVERS) */
+#define MD_MAX_DNS		8	/* = MAUTH_DNS_MAX_SERVERS */
 
 enum md_mode {
 	MD_MODE_SIGN = 1,

@@ -29,7 +29,7 @@ enum md_level {
 void	md_log_open(int where, bool debug);
 void	md_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* md_esc - printable copy of untrusted text for a log line (static per thread) */
+/* md_esc - printable copy of untrusted text (4 per-thread buffers) */
 const char *md_esc(const char *s, size_t max);
 
 /* ---- the running context (live.c) ---- */
@@ -39,7 +39,7 @@ struct md_live {
 	char			 authserv_id[256];
 	struct mauth_resolver	*res;
 	struct mauth_ctx	*ctx;
-	struct mauth_key	*keys[MD_MAX_SIGN];	/* parallel to conf->sign */
+	struct mauth_key	*keys[MD_MAX_SIGN];	/* as conf->sign */
 	struct mauth_policy	*policy;	/* NULL: accept everything */
 	unsigned long		 generation;
 };

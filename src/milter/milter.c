@@ -31,19 +31,19 @@
 
 #include "mauthd.h"
 
-#define MD_MAX_HDR_BYTES	(1024 * 1024)	/* header bytes kept until EOH */
+#define MD_MAX_HDR_BYTES	(1024 * 1024)	/* header bytes kept to EOH */
 #define MD_MAX_AR		100	/* our A-R fields removed per message */
 #define MD_MAX_KEYS_PER_MSG	8	/* signatures per message */
 
 struct md_hdr {
 	char	*name;
-	char	*value;		/* as fed to the library: with its leading space */
+	char	*value;		/* as fed to the library: leading space kept */
 	size_t	 vlen;
 };
 
 /* One SMTP connection and its message in progress (milter private data). */
 struct md_conn {
-	bool			 leadspc;	/* SMFIP_HDR_LEADSPC negotiated */
+	bool			 leadspc;	/* SMFIP_HDR_LEADSPC agreed */
 	char			 ip[INET6_ADDRSTRLEN];	/* "" when not IP */
 	char			*helo;
 	/* the message */
@@ -62,7 +62,7 @@ struct md_conn {
 	struct mauth_check	*chk;
 	struct mauth_signer	*signer;
 	char			 signed_by[512];
-	char			 qid[64];	/* macro i, as soon as the MTA gives it */
+	char			 qid[64];	/* macro i, once given */
 };
 
 /* msg_reset - forget the message (not the connection) */
@@ -174,7 +174,8 @@ failsafe(SMFICTX *ctx, struct md_conn *c, const char *why)
 	case MD_ACT_ACCEPT:
 		return SMFIS_ACCEPT;
 	case MD_ACT_REJECT:
-		reply(ctx, 550, "5.7.0", "mauthd: message could not be checked");
+		reply(ctx, 550, "5.7.0",
+		    "mauthd: message could not be checked");
 		return SMFIS_REJECT;
 	default:
 		reply(ctx, 451, "4.3.0", "mauthd: temporary local problem, "
@@ -214,7 +215,8 @@ md_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 		return failsafe(ctx, NULL, "out of memory");
 	c->ip[0] = '\0';
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
+		inet_ntop(AF_INET,
+		    &((struct sockaddr_in *)(void *)sa)->sin_addr,
 		    c->ip, sizeof(c->ip));
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
@@ -456,7 +458,7 @@ md_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* insert_top - smfi_insheader at index 0, value with its leading space as negotiated */
+/* insert_top - smfi_insheader at index 0; leading space as negotiated */
 static int
 insert_top(SMFICTX *ctx, struct md_conn *c, const char *name,
     const char *value)

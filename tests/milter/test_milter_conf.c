@@ -158,7 +158,8 @@ test_sign_lookup(void **state)
 		got[0] = '\0';
 		for (j = 0; j < n; j++) {
 			if (j > 0)
-				strncat(got, " ", sizeof(got) - strlen(got) - 1);
+				strncat(got, " ",
+				    sizeof(got) - strlen(got) - 1);
 			strncat(got, c->sign[idx[j]].selector,
 			    sizeof(got) - strlen(got) - 1);
 		}
