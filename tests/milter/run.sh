@@ -214,6 +214,39 @@ run_miltertest() {
 	fi
 	stop
 
+	# DNS down (a server that never answers): the rules' tempfail within
+	# the per-message DNS time bound (dns_time_ms = 1500)
+	bh=$build/tests/tools/dns_blackhole
+	if [ -x "$bh" ]; then
+		port=$((20000 + RANDOM % 20000))
+		"$bh" 127.0.0.1 $port 60 >"$tmp/bh.out" &
+		bhpid=$!
+		for _ in $(seq 50); do
+			grep -q ready "$tmp/bh.out" && break
+			sleep 0.05
+		done
+		write_conf "$tmp/dns.conf" \
+		    "rules_file = \"$src/rules/default.rules\"" \
+		    "dns_servers = { \"127.0.0.1:$port\" }" \
+		    "dns_timeout_ms = 300" "dns_retries = 1" "dns_time_ms = 1500"
+		sed -i '/^dns_zone_file/d' "$tmp/dns.conf"
+		start "$tmp/dns.conf" || { ko "mauthd start (dns)"; return; }
+		t0=$(date +%s%N)
+		mt "DNS down: tempfail, not accept" dnsdown.lua
+		el=$(( ($(date +%s%N) - t0) / 1000000 ))
+		if [ $el -lt 4000 ] &&
+		    logline DNS1 | grep -q 'temperror.*action=tempfail 451 4.4.3'; then
+			ok "DNS down: tempfail 451 4.4.3 in $el ms (bound 1500 ms of DNS)"
+		else
+			ko "DNS down: $el ms: $(logline DNS1)"
+		fi
+		stop
+		kill "$bhpid" 2>/dev/null
+		wait "$bhpid" 2>/dev/null
+	else
+		ko "DNS down: $bh not built"
+	fi
+
 	# failsafe: a message that cannot be checked is tempfailed
 	write_conf "$tmp/fs.conf" "max_headers = 10"
 	start "$tmp/fs.conf" || { ko "mauthd start (failsafe)"; return; }
