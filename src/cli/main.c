@@ -118,7 +118,7 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: mauth [--help | --version] COMMAND [ARGS...]\n"
 	    "\n"
-	    "mauth is an email-authentication toolkit (SPF; DKIM, DMARC to come).\n"
+	    "mauth is an email-authentication toolkit: SPF, DKIM, DMARC, Authentication-Results.\n"
 	    "\n"
 	    "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
