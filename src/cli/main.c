@@ -118,7 +118,8 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: mauth [--help | --version] COMMAND [ARGS...]\n"
 	    "\n"
-	    "mauth is an email-authentication toolkit: SPF, DKIM, DMARC, Authentication-Results.\n"
+	    "mauth is an email-authentication toolkit: SPF, DKIM (verify and\n"
+	    "sign), DMARC and Authentication-Results.\n"
 	    "\n"
 	    "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
