@@ -115,6 +115,21 @@ run_miltertest() {
 		ko "sign: the signed message verifies with mauth verify"
 		printf '%s\n' "${v:-no signed.eml}" | sed 's/^/    /'
 	fi
+	# and with dkimpy (Debian python3-dkim), keys from the same zone
+	if /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
+		sed -n 's/^\([a-z0-9_.]*_domainkey\.bank\)[[:space:]]\{1,\}TXT[[:space:]]\{1,\}\(.*\)$/\1.test. IN TXT \2/p' \
+		    "$src/testdata/verify/sample.zone" >"$tmp/keys.zone"
+		d=$(/usr/bin/python3 "$src/tests/interop/sign_dkimpy.py" \
+		    "$tmp/keys.zone" "$tmp/signed.eml" 2>&1)
+		if [ "$(printf '%s\n' "$d" | grep -c ' pass$')" = 2 ]; then
+			ok "sign: dkimpy verifies both signatures"
+		else
+			ko "sign: dkimpy verifies both signatures"
+			printf '%s\n' "$d" | sed 's/^/    /'
+		fi
+	else
+		ko "sign: dkimpy (python3-dkim) is not installed"
+	fi
 	if logline SIGN1 | grep -q 'signed d=bank.test s=rsa1, d=bank.test s=ed1 outgoing'; then
 		ok "sign: log line"
 	else
