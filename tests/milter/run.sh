@@ -144,6 +144,18 @@ run_miltertest() {
 		ko "verify: log line: $(logline VER1)"
 	fi
 
+	# an MTA without SMFIP_HDR_LEADSPC
+	mt "no LEADSPC: simple/simple verifies, signing" noleadspc.lua
+	if [ -f "$tmp/signed-noleadspc.eml" ] &&
+	    v=$("$mauth" verify --zone "$src/testdata/verify/sample.zone" \
+	    --quiet "$tmp/signed-noleadspc.eml" 2>&1) &&
+	    [ "$(printf '%s\n' "$v" | grep -c 'dkim=pass')" -ge 2 ]; then
+		ok "no LEADSPC: the signed message verifies"
+	else
+		ko "no LEADSPC: the signed message verifies"
+		printf '%s\n' "${v:-no file}" | sed 's/^/    /'
+	fi
+
 	# (c) forged A-R removed, foreign one kept
 	mt "authres: ours (any case, trailing dot) and unreadable removed" authres.lua
 	if logline AR1 | grep -q 'removed-ar=2 '; then

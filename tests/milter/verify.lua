@@ -40,3 +40,16 @@ ar = authres(c)
 expect_match("06 spf", ar, "spf=fail")
 expect_match("06 dkim", ar, "dkim=none")
 mt.disconnect(c)
+
+-- simple/simple header canonicalization (05): the values must arrive with
+-- their leading space exactly (SMFIP_HDR_LEADSPC)
+c = open_conn("203.0.113.9", "bad.example")
+fields, body = read_message(src ..
+    "/testdata/verify/messages/05-relaxed-alignment.eml")
+if send_message(c, "VER4", "<x@mail.bank.test>", fields, body) == nil then
+	fail("no reply")
+end
+ar = authres(c)
+expect_match("05 dkim (simple/simple)", ar, "dkim=pass")
+expect_match("05 dmarc (relaxed alignment)", ar, "dmarc=pass")
+mt.disconnect(c)
