@@ -6,11 +6,11 @@ dofile(src .. "/tests/milter/lib.lua")
 local fields, body = read_message(src ..
     "/testdata/verify/messages/01-pass-rsa.eml")
 table.insert(fields, 1, { name = "Authentication-Results",
-    value = " other.example; spf=pass smtp.mailfrom=bank.test" })
+    value = "other.example; spf=pass smtp.mailfrom=bank.test" })
 table.insert(fields, 2, { name = "Authentication-Results",
-    value = " MX.Example.Test.; dkim=pass header.d=bank.test" })
+    value = "MX.Example.Test.; dkim=pass header.d=bank.test" })
 table.insert(fields, 3, { name = "Authentication-Results",
-    value = " (unterminated comment" })
+    value = "(unterminated comment" })
 local c = open_conn("192.0.2.25", "mail.bank.test")
 if send_message(c, "AR1", "<alice@bank.test>", fields, body) ~= SMFIR_ACCEPT then
 	fail("expected SMFIR_ACCEPT")

@@ -18,10 +18,11 @@ local f = io.open(out .. "/signed.eml", "wb")
 for i = 0, 1 do
 	local v = mt.getheader(c, "DKIM-Signature", i)
 	if v == nil then fail("DKIM-Signature " .. i .. " missing") end
+	-- inserted with its leading space (LEADSPC), as the MTA writes it
 	f:write("DKIM-Signature:" .. v:gsub("\n", "\r\n") .. "\r\n")
 end
 for _, h in ipairs(fields) do
-	f:write(h.name .. ":" .. h.value:gsub("\n", "\r\n") .. "\r\n")
+	f:write(h.name .. ": " .. h.value:gsub("\n", "\r\n") .. "\r\n")
 end
 f:write("\r\n" .. body)
 f:close()
@@ -49,9 +50,9 @@ mt.disconnect(c)
 -- an internal client with a From domain outside the signing table is
 -- not signed: it is checked like incoming mail
 local ofields = {
-	{ name = "From", value = " Carol <carol@shop.test>" },
-	{ name = "To", value = " bob@sink.test" },
-	{ name = "Subject", value = " not ours" },
+	{ name = "From", value = "Carol <carol@shop.test>" },
+	{ name = "To", value = "bob@sink.test" },
+	{ name = "Subject", value = "not ours" },
 }
 c = open_conn("127.0.0.2", "client.bank.test")
 if send_message(c, "SIGN3", "<carol@shop.test>", ofields, "Hi.\r\n") ~= SMFIR_ACCEPT then
