@@ -199,6 +199,33 @@ run_miltertest() {
 	fi
 	mt "reload: verifying after the reload" verify.lua
 
+	# concurrency: 8 clients at once (sign + verify scripts) while the
+	# configuration is reloaded 5 times
+	pids=()
+	for j in 1 2 3 4 5 6 7 8; do
+		mkdir -p "$tmp/c$j"
+		s=verify.lua
+		[ $((j % 2)) = 0 ] && s=sign.lua
+		miltertest -D sock="unix:$tmp/mauthd.sock" -D src="$src" \
+		    -D out="$tmp/c$j" -D pid=0 -s "$src/tests/milter/$s" \
+		    >"$tmp/c$j/out" 2>&1 &
+		pids+=($!)
+	done
+	for _ in 1 2 3 4 5; do
+		kill -USR1 "$pid"
+		sleep 0.1
+	done
+	bad=0
+	for p in "${pids[@]}"; do
+		wait "$p" || bad=$((bad + 1))
+	done
+	if [ $bad = 0 ] && kill -0 "$pid" 2>/dev/null; then
+		ok "concurrency: 8 clients during 5 reloads"
+	else
+		ko "concurrency: $bad of 8 clients failed"
+		cat "$tmp"/c*/out | grep FAIL | head -5 | sed 's/^/    /'
+	fi
+
 	# a clean stop (SIGTERM; libmilter takes up to 5 s) with no sanitizer
 	# report (leaks are reported at exit in the Asan build)
 	kill -TERM "$pid"
