@@ -174,19 +174,21 @@ md_live_free(struct md_live *l)
 }
 
 /* md_live_set - see mauthd.h */
-void
+unsigned long
 md_live_set(struct md_live *l)
 {
 	struct md_live *old;
+	unsigned long gen;
 
 	l->refs = 1;
 	pthread_mutex_lock(&live_mutex);
-	l->generation = ++live_gen;
+	gen = l->generation = ++live_gen;
 	old = live_cur;
 	live_cur = l;
 	pthread_mutex_unlock(&live_mutex);
 	if (old != NULL)
 		md_live_put(old);
+	return gen;
 }
 
 /* md_live_clear - drop the running context (at exit) */
@@ -236,7 +238,8 @@ md_live_reload(void)
 {
 	struct md_live *cur, *l;
 	char *text = NULL, *line, *nl;
-	size_t len = 0;
+	size_t len = 0, nsign;
+	unsigned long gen;
 	FILE *err;
 	char *path;
 
@@ -269,9 +272,10 @@ md_live_reload(void)
 		free(path);
 		return -1;
 	}
-	md_live_set(l);
+	nsign = l->conf->nsign;
+	gen = md_live_set(l);	/* l may be freed by anyone from here on */
 	md_log(MD_INFO, "reloaded %s (generation %lu, %zu signing entries)",
-	    md_esc(path, 256), l->generation, l->conf->nsign);
+	    md_esc(path, 256), gen, nsign);
 	free(path);
 	return 0;
 }

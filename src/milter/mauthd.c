@@ -230,18 +230,24 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0 ||
-	    (rc = pthread_create(&tid, NULL, reload_thread, NULL)) != 0) {
-		md_log(MD_ERR, "reload thread: %s", strerror(rc));
+	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0) {
+		md_log(MD_ERR, "signal mask: %s", strerror(rc));
 		md_live_free(l);
 		return 1;
 	}
-	(void)pthread_detach(tid);
-	md_live_set(l);
 	md_log(MD_INFO, "listening on %s (authserv-id %s, %zu signing "
 	    "entries%s)", md_esc(l->conf->socket, 256),
 	    md_esc(l->authserv_id, 256), l->conf->nsign,
 	    l->policy != NULL ? ", rules loaded" : "");
+	/* from here on l belongs to the running context: a reload frees it */
+	(void)md_live_set(l);
+	l = NULL;
+	if ((rc = pthread_create(&tid, NULL, reload_thread, NULL)) != 0) {
+		md_log(MD_ERR, "reload thread: %s", strerror(rc));
+		md_live_clear();
+		return 1;
+	}
+	(void)pthread_detach(tid);
 	rc = smfi_main();
 	md_log(MD_INFO, "stopped");
 	if ((l = md_live_get()) != NULL) {

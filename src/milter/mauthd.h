@@ -50,8 +50,11 @@ struct md_live {
  */
 struct md_live	*md_live_build(const char *path, FILE *err);
 void		 md_live_free(struct md_live *l);
-/* md_live_set - make l the running context (drops the old one's reference) */
-void		 md_live_set(struct md_live *l);
+/*
+ * md_live_set - make l the running context (drops the old one's
+ * reference); returns its generation.  The caller must not use l after.
+ */
+unsigned long	 md_live_set(struct md_live *l);
 void		 md_live_clear(void);
 /* md_live_get - a reference to the running context; release with _put */
 struct md_live	*md_live_get(void);
