@@ -1,0 +1,450 @@
+#!/bin/bash
+# milter_postfix.sh - mauthd in a real Postfix (issue 5, end-to-end cases 1-5).
+#
+#   milter_postfix.sh MAUTH MAUTHD SOURCE_DIR
+#
+# Inside a private network, mount and PID namespace (lib.sh): NSD serves
+# testdata/e2e/milter.zone as "test." on 127.0.0.1:5353, mauthd listens on
+# inet:8893@127.0.0.1 with dns_servers pointing at NSD, and a throw-away
+# Postfix (own config and queue directories under a temp dir, no DNS,
+# nothing relayed) on 127.0.0.1:2525 calls it; swaks is the client and
+# gives client addresses with XCLIENT.  Every assertion is on the delivered
+# Maildir files, the hold queue or the SMTP transcript.
+set -u
+
+E2E_NAME=milter_postfix
+mauth=$(realpath "$1")
+mauthd=$(realpath "$2")
+src=$(realpath "$3")
+. "$src/tests/e2e/lib.sh"
+
+if [ "${MAUTH_E2E_IN_NS:-}" != 1 ]; then
+	for tool in postfix postqueue swaks; do
+		command -v "$tool" >/dev/null ||
+		    die "'$tool' not found (run scripts/install-deps)"
+	done
+fi
+e2e_enter_ns "$0" "$mauth" "$mauthd" "$src"
+
+PORT=5353		# NSD
+MPORT=8893		# mauthd
+SPORT=2525		# Postfix smtpd
+AUTHSERV=mx.e2e.test
+
+TMP=$(mktemp -d /tmp/mauth-e2e-pfx.XXXXXX) || die "mktemp"
+MD_PID=
+cleanup() {
+	if [ -s "$TMP/spool/pid/master.pid" ]; then
+		kill -TERM "$(tr -d ' ' <"$TMP/spool/pid/master.pid")" \
+		    2>/dev/null || true
+	fi
+	[ -n "$MD_PID" ] && kill -KILL "$MD_PID" 2>/dev/null
+	[ -n "${NSD_PID:-}" ] && kill -TERM "$NSD_PID" 2>/dev/null
+	sleep 0.2
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+chmod 755 "$TMP"	# the postfix user must traverse it
+
+# wait_port PORT - until something accepts on 127.0.0.1:PORT (about 10 s)
+wait_port() {
+	for _ in $(seq 1 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- DNS
+e2e_nsd_start "$src/testdata/e2e/milter.zone" milter.zone
+
+# ---- mauthd
+cat >"$TMP/mauthd.conf" <<CONF
+socket = "inet:$MPORT@127.0.0.1"
+authserv_id = "$AUTHSERV"
+mode = "sign+verify"
+internal_networks = { "127.0.0.2/32" }
+sign {
+	domain = "bank.test"
+	selector = "rsa1"
+	key = "$src/testdata/verify/keys/rsa2048.pem"
+}
+sign {
+	domain = "bank.test"
+	selector = "ed1"
+	key = "$src/testdata/verify/keys/ed25519.pem"
+	algorithm = "ed25519-sha256"
+}
+dns_servers = { "127.0.0.1:$PORT" }
+dns_timeout_ms = 1000
+dns_retries = 1
+dns_time_ms = 5000
+rules_file = "$src/rules/default.rules"
+failsafe = "tempfail"
+log = "stderr"
+CONF
+"$mauthd" -n -c "$TMP/mauthd.conf" >"$TMP/mauthd-n.out" 2>&1 ||
+    { cat "$TMP/mauthd-n.out" >&2; die "mauthd -n rejects the configuration"; }
+"$mauthd" -f -c "$TMP/mauthd.conf" 2>"$TMP/mauthd.log" &
+MD_PID=$!
+wait_port $MPORT ||
+    { cat "$TMP/mauthd.log" >&2; die "mauthd does not listen on $MPORT"; }
+
+# ---- Postfix: its own config_directory and queue_directory in $TMP
+mkdir -p "$TMP/etc" "$TMP/spool" "$TMP/data" "$TMP/mail"
+chown postfix "$TMP/data"
+chown nobody:nogroup "$TMP/mail"	# virtual(8) delivers as nobody
+cat >"$TMP/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $TMP/spool
+data_directory = $TMP/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = $TMP
+maillog_file = $TMP/maillog
+myhostname = mx.sink.test
+mydomain = sink.test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+biff = no
+# no DNS, nothing leaves
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+lmtp_host_lookup = native
+default_transport = error:no outbound mail in tests
+relay_transport = error:no outbound mail in tests
+alias_maps =
+alias_database =
+local_recipient_maps =
+# every recipient in sink.test -> one Maildir, $TMP/mail/sink/
+virtual_mailbox_domains = sink.test
+virtual_mailbox_base = $TMP/mail
+virtual_mailbox_maps = static:sink/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
+smtpd_milters = inet:127.0.0.1:$MPORT
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 5s
+milter_command_timeout = 20s
+milter_content_timeout = 30s
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 5s
+CF
+{
+	echo "127.0.0.1:$SPORT inet n - n - - smtpd"
+	for s in "pickup unix n - n 60 1 pickup" \
+	    "cleanup unix n - n - 0 cleanup" \
+	    "qmgr unix n - n 300 1 qmgr" \
+	    "rewrite unix - - n - - trivial-rewrite" \
+	    "bounce unix - - n - 0 bounce" \
+	    "defer unix - - n - 0 bounce" \
+	    "trace unix - - n - 0 bounce" \
+	    "verify unix - - n - 1 verify" \
+	    "flush unix n - n 1000? 0 flush" \
+	    "proxymap unix - - n - - proxymap" \
+	    "smtp unix - - n - - smtp" \
+	    "showq unix n - n - - showq" \
+	    "error unix - - n - - error" \
+	    "retry unix - - n - - error" \
+	    "discard unix - - n - - discard" \
+	    "virtual unix - n n - - virtual" \
+	    "anvil unix - - n - 1 anvil" \
+	    "scache unix - - n - 1 scache" \
+	    "postlog unix-dgram n - n - 1 postlogd"; do
+		echo "$s"
+	done
+} >"$TMP/etc/master.cf"
+# a just-written main.cf makes postfix(1) wait about 2 s
+touch -d '-1 minute' "$TMP/etc/main.cf" "$TMP/etc/master.cf"
+# postfix(1) prints errors only to a TTY: show them through script(1)
+if ! postfix -c "$TMP/etc" check >/dev/null 2>&1; then
+	script -qc "postfix -c '$TMP/etc' check" /dev/null >&2
+	die "postfix check fails"
+fi
+postfix -c "$TMP/etc" start >/dev/null 2>&1 ||
+    { tail -5 "$TMP/maillog" >&2; die "postfix start fails"; }
+wait_port $SPORT ||
+    { tail -5 "$TMP/maillog" >&2; die "postfix does not listen on $SPORT"; }
+
+MAILDIR=$TMP/mail/sink/new
+
+# send NAME CLIENT_ADDR MAIL_FROM [SWAKS ARGS...] - one message through
+# Postfix; the transcript goes to $TMP/NAME.swaks, the exit status to SW_RC
+send() {
+	local name=$1 addr=$2 from=$3
+	shift 3
+	swaks --server 127.0.0.1 --port $SPORT --timeout 30 \
+	    --ehlo client.example --xclient-addr "$addr" \
+	    --from "$from" --to bob@sink.test "$@" \
+	    >"$TMP/$name.swaks" 2>&1
+	SW_RC=$?
+}
+
+# deliver NAME - after send: wait (up to 10 s) for one new Maildir file,
+# copied to $TMP/NAME.eml; false when none came
+SEEN=0
+deliver() {
+	local f
+	for _ in $(seq 1 200); do
+		if [ -d "$MAILDIR" ] &&
+		    [ "$(find "$MAILDIR" -type f | wc -l)" -gt "$SEEN" ]; then
+			for f in "$MAILDIR"/*; do
+				grep -qxF "$f" "$TMP/seen" 2>/dev/null && continue
+				echo "$f" >>"$TMP/seen"
+				SEEN=$((SEEN + 1))
+				cp "$f" "$TMP/$1.eml"
+				return 0
+			done
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+ndelivered() {
+	if [ -d "$MAILDIR" ]; then find "$MAILDIR" -type f | wc -l; else echo 0; fi
+}
+
+# ar NAME - our Authentication-Results field of $TMP/NAME.eml, unfolded
+ar() {
+	awk -v id="$AUTHSERV" '
+	    /^$/ { exit }
+	    /^[ \t]/ { if (on) { sub(/^[ \t]+/, " "); line = line $0 }; next }
+	    { if (on) { print line; on = 0 }
+	      if (tolower($0) ~ "^authentication-results: *" id ";") {
+	          on = 1; line = $0 } }
+	    END { if (on) print line }' "$TMP/$1.eml"
+}
+
+# header_count NAME FIELD - how many FIELD headers $TMP/NAME.eml has
+header_count() {
+	awk -v f="$2" 'BEGIN { f = tolower(f) ":" }
+	    /^$/ { exit } tolower(substr($0, 1, length(f))) == f { n++ }
+	    END { print n + 0 }' "$TMP/$1.eml"
+}
+
+show() {
+	sed 's/^/    /' "$@" | tail -15
+}
+
+# ---- 1. outgoing: internal client 127.0.0.2, From bank.test -> signed
+send out 127.0.0.2 alice@bank.test --header "Subject: e2e outgoing" \
+    --header "From: Alice <alice@bank.test>" --body "Hello from the bank."
+if [ $SW_RC = 0 ] && deliver out; then
+	ok "1 outgoing: accepted and delivered"
+	n=$(header_count out DKIM-Signature)
+	if [ "$n" = 2 ]; then
+		ok "1 outgoing: 2 DKIM-Signature fields"
+	else
+		bad "1 outgoing: $n DKIM-Signature fields, want 2"
+	fi
+	v=$("$mauth" verify --zone "$src/testdata/verify/sample.zone" \
+	    "$TMP/out.eml" 2>&1)
+	if [ "$(printf '%s\n' "$v" | grep -o 'dkim=pass' | wc -l)" = 2 ]; then
+		ok "1 outgoing: mauth verify: dkim=pass x2"
+	else
+		bad "1 outgoing: mauth verify: want dkim=pass x2"
+		printf '%s\n' "$v" | show
+	fi
+	sed -n 's/^\([a-z0-9_.]*_domainkey\.bank\)[[:space:]]\{1,\}TXT[[:space:]]\{1,\}\(.*\)$/\1.test. IN TXT \2/p' \
+	    "$src/testdata/e2e/milter.zone" >"$TMP/keys.zone"
+	d=$(/usr/bin/python3 "$src/tests/interop/sign_dkimpy.py" \
+	    "$TMP/keys.zone" "$TMP/out.eml" 2>&1)
+	if [ "$(printf '%s\n' "$d" | grep -c ' pass$')" = 2 ]; then
+		ok "1 outgoing: dkimpy verifies both signatures"
+	else
+		bad "1 outgoing: dkimpy verifies both signatures"
+		printf '%s\n' "$d" | show
+	fi
+	if [ -z "$(ar out)" ]; then
+		ok "1 outgoing: not verified (no Authentication-Results of ours)"
+	else
+		bad "1 outgoing: has our A-R: $(ar out)"
+	fi
+else
+	bad "1 outgoing: not delivered (swaks exit $SW_RC)"
+	show "$TMP/out.swaks"
+fi
+
+# incoming NAME ADDR MAIL_FROM WANT... - an incoming message (swaks args
+# after --) delivered with exactly one A-R of ours containing each WANT
+incoming() {
+	local name=$1 addr=$2 from=$3 want=() a w good=1
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		want+=("$1")
+		shift
+	done
+	shift
+	send "$name" "$addr" "$from" "$@"
+	if [ $SW_RC != 0 ] || ! deliver "$name"; then
+		bad "$name: not delivered (swaks exit $SW_RC)"
+		show "$TMP/$name.swaks"
+		return
+	fi
+	a=$(ar "$name")
+	if [ "$(printf '%s\n' "$a" | grep -c .)" != 1 ]; then
+		bad "$name: $(printf '%s\n' "$a" | grep -c .) A-R fields of ours, want 1"
+		return
+	fi
+	for w in "${want[@]}"; do
+		case " $a;" in
+		*[\ \;]"$w"[\ \;]*) ;;
+		*) good=0 ;;
+		esac
+	done
+	if [ $good = 1 ] && [ "$(header_count "$name" DKIM-Signature)" -le 1 ]; then
+		ok "$name: ${want[*]}"
+		echo "     $a" | cut -c1-200
+	else
+		bad "$name: want ${want[*]}, got: $a"
+	fi
+}
+
+msg01=$src/testdata/verify/messages/01-pass-rsa.eml
+plain=(--header "Subject: e2e incoming" --body "Hello.")
+
+# ---- 2. incoming results
+incoming 2-pass 192.0.2.25 alice@bank.test spf=pass dkim=pass dmarc=pass \
+    -- --data "$msg01"
+incoming 2-spf-fail 203.0.113.9 alice@bank.test spf=fail dkim=pass \
+    dmarc=pass -- --data "$msg01"
+incoming 2-spf-softfail 203.0.113.9 x@soft.test spf=softfail -- \
+    --header "From: x@soft.test" "${plain[@]}"
+incoming 2-spf-none 203.0.113.9 x@nospf.test spf=none dkim=none -- \
+    --header "From: x@nospf.test" "${plain[@]}"
+incoming 2-spf-permerror 192.0.2.25 x@perm.test spf=permerror -- \
+    --header "From: x@perm.test" "${plain[@]}"
+
+# ---- 3. forged Authentication-Results: ours removed (any case), others kept
+{
+	echo "Authentication-Results: $AUTHSERV; dkim=pass header.d=forged1.test"
+	echo "Authentication-Results: MX.E2E.Test; spf=pass smtp.mailfrom=forged2.test"
+	echo "Authentication-Results: other.example; spf=pass smtp.mailfrom=kept.test"
+	cat "$msg01"
+} >"$TMP/forged-in.eml"
+incoming 3-forged 192.0.2.25 alice@bank.test spf=pass dkim=pass dmarc=pass \
+    -- --data "$TMP/forged-in.eml"
+if [ -f "$TMP/3-forged.eml" ]; then
+	if ! grep -q 'forged[12]\.test' "$TMP/3-forged.eml"; then
+		ok "3 forged: A-R fields with our authserv-id removed"
+	else
+		bad "3 forged: a forged A-R of ours is still there"
+		grep -i '^authentication-results' "$TMP/3-forged.eml" | show
+	fi
+	if grep -q '^Authentication-Results: other.example; spf=pass smtp.mailfrom=kept.test' \
+	    "$TMP/3-forged.eml"; then
+		ok "3 forged: the A-R of another authserv-id is kept"
+	else
+		bad "3 forged: the A-R of another authserv-id is gone"
+	fi
+fi
+
+# ---- 4. policy: p=reject -> 550 5.7.1 at end of DATA; p=quarantine -> hold
+before=$(ndelivered)
+send 4-reject 203.0.113.9 mallory@evil.test \
+    --data "$src/testdata/verify/messages/04-spoofed-from.eml"
+if [ $SW_RC != 0 ] && grep -q '^<\*\* *550 5\.7\.1 ' "$TMP/4-reject.swaks"; then
+	ok "4 reject: DMARC p=reject failure answered 550 5.7.1 at DATA"
+else
+	bad "4 reject: want 550 5.7.1 (swaks exit $SW_RC)"
+	show "$TMP/4-reject.swaks"
+fi
+send 4-quarantine 203.0.113.9 shop@shop.test \
+    --data "$src/testdata/verify/messages/06-unsigned-quarantine.eml"
+held=0
+for _ in $(seq 1 100); do
+	held=$(find "$TMP/spool/hold" -type f 2>/dev/null | wc -l)
+	[ "$held" -ge 1 ] && break
+	sleep 0.05
+done
+if [ $SW_RC = 0 ] && [ "$held" = 1 ] &&
+    postqueue -c "$TMP/etc" -p 2>/dev/null | grep -q '^[0-9A-F]*!.*shop@shop.test'; then
+	ok "4 quarantine: DMARC p=quarantine failure is in the hold queue"
+else
+	bad "4 quarantine: want 1 held message (swaks exit $SW_RC, held $held)"
+	show "$TMP/4-quarantine.swaks"
+fi
+sleep 0.5
+after=$(ndelivered)
+if [ "$after" = "$before" ]; then
+	ok "4 policy: neither the rejected nor the held message was delivered"
+else
+	bad "4 policy: $((after - before)) delivered, want 0"
+fi
+
+# ---- 5a. DNS server gone: temperror -> the rules' tempfail (451 4.4.3),
+# within the per-message DNS bound (dns_time_ms 5000)
+kill -TERM "$NSD_PID" 2>/dev/null
+wait "$NSD_PID" 2>/dev/null
+NSD_PID=
+before=$(ndelivered)
+t0=$(now_ms)
+send 5-nodns 198.51.100.1 x@unqueried.test \
+    --header "From: x@unqueried.test" "${plain[@]}"
+ms=$(( $(now_ms) - t0 ))
+if [ $SW_RC != 0 ] && grep -q '^<\*\* *451 4\.4\.3 ' "$TMP/5-nodns.swaks"; then
+	ok "5 DNS down: 451 4.4.3 from the rules (temperror) after $ms ms"
+else
+	bad "5 DNS down: want 451 4.4.3 (swaks exit $SW_RC, $ms ms)"
+	show "$TMP/5-nodns.swaks"
+fi
+if [ "$ms" -le 8000 ]; then
+	ok "5 DNS down: answered within 8 s (dns_time_ms 5000)"
+else
+	bad "5 DNS down: $ms ms, want <= 8000"
+fi
+if grep -q 'from=<x@unqueried.test> spf=temperror .*action=tempfail' \
+    "$TMP/mauthd.log"; then
+	ok "5 DNS down: mauthd logs spf=temperror, action=tempfail"
+else
+	bad "5 DNS down: no temperror in mauthd's log line"
+	tail -3 "$TMP/mauthd.log" | show
+fi
+sleep 0.3
+if [ "$(ndelivered)" = "$before" ]; then
+	ok "5 DNS down: nothing delivered"
+else
+	bad "5 DNS down: delivered, want tempfail"
+fi
+
+# no sanitizer report from the daemon before it is killed
+if grep -q -E 'Sanitizer|runtime error:' "$TMP/mauthd.log"; then
+	bad "mauthd: sanitizer report"
+	show "$TMP/mauthd.log"
+else
+	ok "mauthd: no sanitizer report"
+fi
+
+# ---- 5. mauthd gone: Postfix answers 4xx, nothing delivered
+{ kill -KILL "$MD_PID"; wait "$MD_PID"; } 2>/dev/null
+MD_PID=
+before=$(ndelivered)
+send 5-down 192.0.2.25 alice@bank.test --data "$msg01"
+if [ $SW_RC != 0 ] && grep -q '^<\*\* *4[0-9][0-9] ' "$TMP/5-down.swaks" &&
+    ! grep -q '^<\*\* *5[0-9][0-9] ' "$TMP/5-down.swaks"; then
+	ok "5 mauthd down: temporary failure ($(grep -m1 '^<\*\*' "$TMP/5-down.swaks" | cut -c1-40))"
+else
+	bad "5 mauthd down: want a 4xx reply (swaks exit $SW_RC)"
+	show "$TMP/5-down.swaks"
+fi
+sleep 0.5
+after=$(ndelivered)
+queued=$(find "$TMP/spool/incoming" "$TMP/spool/active" "$TMP/spool/deferred" \
+    -type f 2>/dev/null | wc -l)
+if [ "$after" = "$before" ] && [ "$queued" = 0 ]; then
+	ok "5 mauthd down: nothing delivered or queued (the client keeps it)"
+else
+	bad "5 mauthd down: $((after - before)) delivered, $queued queued, want 0"
+fi
+
+e2e_done
