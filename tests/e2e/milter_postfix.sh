@@ -32,209 +32,19 @@ SPORT=2525		# Postfix smtpd
 AUTHSERV=mx.e2e.test
 
 TMP=$(mktemp -d /tmp/mauth-e2e-pfx.XXXXXX) || die "mktemp"
-MD_PID=
-cleanup() {
-	if [ -s "$TMP/spool/pid/master.pid" ]; then
-		kill -TERM "$(tr -d ' ' <"$TMP/spool/pid/master.pid")" \
-		    2>/dev/null || true
-	fi
-	[ -n "$MD_PID" ] && kill -KILL "$MD_PID" 2>/dev/null
-	[ -n "${NSD_PID:-}" ] && kill -TERM "$NSD_PID" 2>/dev/null
-	sleep 0.2
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 chmod 755 "$TMP"	# the postfix user must traverse it
-
-# wait_port PORT - until something accepts on 127.0.0.1:PORT (about 10 s)
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. "$src/tests/e2e/milter_lib.sh"
+trap milter_cleanup EXIT
 
 # ---- DNS
 e2e_nsd_start "$src/testdata/e2e/milter.zone" milter.zone
 
 # ---- mauthd
-cat >"$TMP/mauthd.conf" <<CONF
-socket = "inet:$MPORT@127.0.0.1"
-authserv_id = "$AUTHSERV"
-mode = "sign+verify"
-internal_networks = { "127.0.0.2/32" }
-sign {
-	domain = "bank.test"
-	selector = "rsa1"
-	key = "$src/testdata/verify/keys/rsa2048.pem"
-}
-sign {
-	domain = "bank.test"
-	selector = "ed1"
-	key = "$src/testdata/verify/keys/ed25519.pem"
-	algorithm = "ed25519-sha256"
-}
-dns_servers = { "127.0.0.1:$PORT" }
-dns_timeout_ms = 1000
-dns_retries = 1
-dns_time_ms = 5000
-rules_file = "$src/rules/default.rules"
-failsafe = "tempfail"
-log = "stderr"
-CONF
-"$mauthd" -n -c "$TMP/mauthd.conf" >"$TMP/mauthd-n.out" 2>&1 ||
-    { cat "$TMP/mauthd-n.out" >&2; die "mauthd -n rejects the configuration"; }
-"$mauthd" -f -c "$TMP/mauthd.conf" 2>"$TMP/mauthd.log" &
-MD_PID=$!
-wait_port $MPORT ||
-    { cat "$TMP/mauthd.log" >&2; die "mauthd does not listen on $MPORT"; }
+mauthd_conf "$TMP/mauthd.conf" $MPORT "$(mauthd_bank_lines "$src")"
+mauthd_start "$TMP/mauthd.conf" $MPORT
 
 # ---- Postfix: its own config_directory and queue_directory in $TMP
-mkdir -p "$TMP/etc" "$TMP/spool" "$TMP/data" "$TMP/mail"
-chown postfix "$TMP/data"
-chown nobody:nogroup "$TMP/mail"	# virtual(8) delivers as nobody
-cat >"$TMP/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $TMP/spool
-data_directory = $TMP/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file_prefixes = $TMP
-maillog_file = $TMP/maillog
-myhostname = mx.sink.test
-mydomain = sink.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-biff = no
-# no DNS, nothing leaves
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-lmtp_host_lookup = native
-default_transport = error:no outbound mail in tests
-relay_transport = error:no outbound mail in tests
-alias_maps =
-alias_database =
-local_recipient_maps =
-# every recipient in sink.test -> one Maildir, $TMP/mail/sink/
-virtual_mailbox_domains = sink.test
-virtual_mailbox_base = $TMP/mail
-virtual_mailbox_maps = static:sink/
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_authorized_xclient_hosts = 127.0.0.0/8
-smtpd_milters = inet:127.0.0.1:$MPORT
-milter_default_action = tempfail
-milter_protocol = 6
-milter_connect_timeout = 5s
-milter_command_timeout = 20s
-milter_content_timeout = 30s
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 5s
-CF
-{
-	echo "127.0.0.1:$SPORT inet n - n - - smtpd"
-	for s in "pickup unix n - n 60 1 pickup" \
-	    "cleanup unix n - n - 0 cleanup" \
-	    "qmgr unix n - n 300 1 qmgr" \
-	    "rewrite unix - - n - - trivial-rewrite" \
-	    "bounce unix - - n - 0 bounce" \
-	    "defer unix - - n - 0 bounce" \
-	    "trace unix - - n - 0 bounce" \
-	    "verify unix - - n - 1 verify" \
-	    "flush unix n - n 1000? 0 flush" \
-	    "proxymap unix - - n - - proxymap" \
-	    "smtp unix - - n - - smtp" \
-	    "showq unix n - n - - showq" \
-	    "error unix - - n - - error" \
-	    "retry unix - - n - - error" \
-	    "discard unix - - n - - discard" \
-	    "virtual unix - n n - - virtual" \
-	    "anvil unix - - n - 1 anvil" \
-	    "scache unix - - n - 1 scache" \
-	    "postlog unix-dgram n - n - 1 postlogd"; do
-		echo "$s"
-	done
-} >"$TMP/etc/master.cf"
-# a just-written main.cf makes postfix(1) wait about 2 s
-touch -d '-1 minute' "$TMP/etc/main.cf" "$TMP/etc/master.cf"
-# postfix(1) prints errors only to a TTY: show them through script(1)
-if ! postfix -c "$TMP/etc" check >/dev/null 2>&1; then
-	script -qc "postfix -c '$TMP/etc' check" /dev/null >&2
-	die "postfix check fails"
-fi
-postfix -c "$TMP/etc" start >/dev/null 2>&1 ||
-    { tail -5 "$TMP/maillog" >&2; die "postfix start fails"; }
-wait_port $SPORT ||
-    { tail -5 "$TMP/maillog" >&2; die "postfix does not listen on $SPORT"; }
-
-MAILDIR=$TMP/mail/sink/new
-
-# send NAME CLIENT_ADDR MAIL_FROM [SWAKS ARGS...] - one message through
-# Postfix; the transcript goes to $TMP/NAME.swaks, the exit status to SW_RC
-send() {
-	local name=$1 addr=$2 from=$3
-	shift 3
-	swaks --server 127.0.0.1 --port $SPORT --timeout 30 \
-	    --ehlo client.example --xclient-addr "$addr" \
-	    --from "$from" --to bob@sink.test "$@" \
-	    >"$TMP/$name.swaks" 2>&1
-	SW_RC=$?
-}
-
-# deliver NAME - after send: wait (up to 10 s) for one new Maildir file,
-# copied to $TMP/NAME.eml; false when none came
-SEEN=0
-deliver() {
-	local f
-	for _ in $(seq 1 200); do
-		if [ -d "$MAILDIR" ] &&
-		    [ "$(find "$MAILDIR" -type f | wc -l)" -gt "$SEEN" ]; then
-			for f in "$MAILDIR"/*; do
-				grep -qxF "$f" "$TMP/seen" 2>/dev/null && continue
-				echo "$f" >>"$TMP/seen"
-				SEEN=$((SEEN + 1))
-				cp "$f" "$TMP/$1.eml"
-				return 0
-			done
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-
-ndelivered() {
-	if [ -d "$MAILDIR" ]; then find "$MAILDIR" -type f | wc -l; else echo 0; fi
-}
-
-# ar NAME - our Authentication-Results field of $TMP/NAME.eml, unfolded
-ar() {
-	awk -v id="$AUTHSERV" '
-	    /^$/ { exit }
-	    /^[ \t]/ { if (on) { sub(/^[ \t]+/, " "); line = line $0 }; next }
-	    { if (on) { print line; on = 0 }
-	      if (tolower($0) ~ "^authentication-results: *" id ";") {
-	          on = 1; line = $0 } }
-	    END { if (on) print line }' "$TMP/$1.eml"
-}
-
-# header_count NAME FIELD - how many FIELD headers $TMP/NAME.eml has
-header_count() {
-	awk -v f="$2" 'BEGIN { f = tolower(f) ":" }
-	    /^$/ { exit } tolower(substr($0, 1, length(f))) == f { n++ }
-	    END { print n + 0 }' "$TMP/$1.eml"
-}
-
-show() {
-	sed 's/^/    /' "$@" | tail -15
-}
+postfix_start "$TMP" $SPORT $MPORT
 
 # ---- 1. outgoing: internal client 127.0.0.2, From bank.test -> signed
 send out 127.0.0.2 alice@bank.test --header "Subject: e2e outgoing" \
@@ -418,7 +228,7 @@ else
 fi
 
 # no sanitizer report from the daemon before it is killed
-if grep -q -E 'Sanitizer|runtime error:' "$TMP/mauthd.log"; then
+if mauthd_sanitizer; then
 	bad "mauthd: sanitizer report"
 	show "$TMP/mauthd.log"
 else
@@ -426,8 +236,7 @@ else
 fi
 
 # ---- 5. mauthd gone: Postfix answers 4xx, nothing delivered
-{ kill -KILL "$MD_PID"; wait "$MD_PID"; } 2>/dev/null
-MD_PID=
+mauthd_stop
 before=$(ndelivered)
 send 5-down 192.0.2.25 alice@bank.test --data "$msg01"
 if [ $SW_RC != 0 ] && grep -q '^<\*\* *4[0-9][0-9] ' "$TMP/5-down.swaks" &&
