@@ -23,6 +23,13 @@ md_log_open(int where, bool debug)
 		openlog("mauthd", LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* md_log_debug - whether debug lines are written (skip costly ones) */
+bool
+md_log_debug(void)
+{
+	return log_debug;
+}
+
 /* md_log - one line at a syslog level */
 void
 md_log(int level, const char *fmt, ...)

@@ -27,6 +27,7 @@ enum md_level {
 	MD_DEBUG = 7
 };
 void	md_log_open(int where, bool debug);
+bool	md_log_debug(void);
 void	md_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* md_esc - printable copy of untrusted text (4 per-thread buffers) */

@@ -3,11 +3,14 @@
  * library calls as `mauth verify` (mauth_check_*) and `mauth sign`
  * (mauth_signer_*).
  *
- * Header fields are kept (bounded) until the end of the headers, because
- * whether a message is signed depends on its From domain: at EOH an
- * outgoing message (internal or authenticated client, From domain in the
- * signing table) gets a signer, any other one a check.  SPF therefore runs
- * at EOH with the MAIL FROM and client address given earlier.
+ * A message from a client that may not sign (neither internal nor
+ * authenticated) is incoming: its check starts at MAIL FROM, where SPF
+ * runs (MAIL FROM and HELO identities, RFC 7208 2.3), and header fields go
+ * straight to it.  For an internal or authenticated client, whether the
+ * message is signed depends on its From domain, so its header fields are
+ * kept (bounded) until the end of the headers: an outgoing message (From
+ * domain in the signing table) then gets a signer, any other one a check,
+ * whose SPF runs there with the envelope given earlier.
  *
  * Any internal failure gives the configured failsafe action at once
  * (tempfail by default): never a silent accept, never a drop.
@@ -54,7 +57,8 @@ struct md_conn {
 	struct md_hdr		*hdrs;
 	size_t			 nhdrs;
 	size_t			 hdrcap;
-	size_t			 hdrbytes;
+	size_t			 nfields;	/* header fields seen */
+	size_t			 hdrbytes;	/* and their bytes */
 	unsigned		 ar_seen;
 	unsigned		 ar_del[MD_MAX_AR];
 	size_t			 nar_del;
@@ -77,7 +81,7 @@ msg_reset(struct md_conn *c)
 	}
 	free(c->hdrs);
 	c->hdrs = NULL;
-	c->nhdrs = c->hdrcap = c->hdrbytes = 0;
+	c->nhdrs = c->hdrcap = c->nfields = c->hdrbytes = 0;
 	free(c->mailfrom);
 	c->mailfrom = NULL;
 	mauth_check_free(c->chk);
@@ -240,7 +244,41 @@ md_helo(SMFICTX *ctx, char *helo)
 	return SMFIS_CONTINUE;
 }
 
-/* md_envfrom - a new message: the running context, MAIL FROM, auth */
+/*
+ * check_envelope - an incoming message's check: client, HELO and MAIL FROM
+ * (SPF is evaluated here)
+ */
+static int
+check_envelope(struct md_conn *c)
+{
+	if (mauth_check_new(c->live->ctx, &c->chk) != MAUTH_OK)
+		return -1;
+	/* a client address the library refuses: SPF is not evaluated */
+	if (mauth_check_set_client(c->chk, c->ip[0] != '\0' ? c->ip : NULL,
+	    c->helo) != MAUTH_OK &&
+	    mauth_check_set_client(c->chk, NULL, c->helo) != MAUTH_OK)
+		return -1;
+	return mauth_check_set_mail_from(c->chk, c->mailfrom) == MAUTH_OK ?
+	    0 : -1;
+}
+
+/*
+ * may_sign - whether the message can be outgoing: signing enabled and an
+ * internal (or, when configured, authenticated) client
+ */
+static bool
+may_sign(const struct md_conn *c)
+{
+	const struct md_conf *conf = c->live->conf;
+
+	return (conf->mode & MD_MODE_SIGN) && (c->internal ||
+	    (c->auth && conf->sign_authenticated));
+}
+
+/*
+ * md_envfrom - a new message: the running context, MAIL FROM, auth; a
+ * message that cannot be outgoing is checked from here on (SPF now)
+ */
 static sfsistat
 md_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -266,11 +304,56 @@ md_envfrom(SMFICTX *ctx, char **argv)
 	c->internal = md_net_match(c->live->conf, c->ip[0] != '\0' ? c->ip :
 	    NULL);
 	(void)queue_id(ctx);
+	if (may_sign(c) || !(c->live->conf->mode & MD_MODE_VERIFY)) {
+		md_log(MD_DEBUG, "%s: MAIL FROM <%s>: decided at end of "
+		    "headers", queue_id(ctx), md_esc(c->mailfrom, 256));
+		return SMFIS_CONTINUE;
+	}
+	if (check_envelope(c) == -1)
+		return failsafe(ctx, c, "check setup failed");
+	if (md_log_debug()) {
+		const struct mauth_spf_eval *m = mauth_check_spf(c->chk);
+		const struct mauth_spf_eval *h = mauth_check_spf_helo(c->chk);
+
+		md_log(MD_DEBUG, "%s: MAIL FROM <%s>: incoming, spf=%s "
+		    "helo-spf=%s", queue_id(ctx), md_esc(c->mailfrom, 256),
+		    m != NULL ? mauth_spf_result_str(mauth_spf_eval_result(m)) :
+		    "none", h != NULL ?
+		    mauth_spf_result_str(mauth_spf_eval_result(h)) : "none");
+	}
 	return SMFIS_CONTINUE;
 }
 
 /*
- * md_header - keep the field until EOH; note each Authentication-Results
+ * feed_check - one header field straight to the check (incoming from MAIL
+ * FROM on); counted against the same limits as kept fields
+ */
+static sfsistat
+feed_check(SMFICTX *ctx, struct md_conn *c, const char *name,
+    const char *value, size_t vlen)
+{
+	char *v = NULL;
+	int rc;
+
+	if (c->leadspc)
+		rc = mauth_check_header(c->chk, name, strlen(name), value,
+		    vlen);
+	else {
+		/* without SMFIP_HDR_LEADSPC the MTA dropped the space */
+		if ((v = malloc(vlen + 2)) == NULL)
+			return failsafe(ctx, c, "out of memory");
+		v[0] = ' ';
+		memcpy(v + 1, value, vlen + 1);
+		rc = mauth_check_header(c->chk, name, strlen(name), v,
+		    vlen + 1);
+		free(v);
+	}
+	return rc == MAUTH_OK ? SMFIS_CONTINUE :
+	    failsafe(ctx, c, "check header failed");
+}
+
+/*
+ * md_header - to the check, or kept until EOH; note each Authentication-Results
  * field claiming our authserv-id (or whose id cannot be read) by its
  * occurrence number, to remove it at EOM (RFC 8601 5)
  */
@@ -294,9 +377,13 @@ md_header(SMFICTX *ctx, char *name, char *value)
 			c->ar_del[c->nar_del++] = c->ar_seen;
 		}
 	}
-	if (c->nhdrs >= c->live->conf->max_headers ||
+	if (c->nfields >= c->live->conf->max_headers ||
 	    c->hdrbytes + vlen + strlen(name) > MD_MAX_HDR_BYTES)
 		return failsafe(ctx, c, "header limit");
+	c->nfields++;
+	c->hdrbytes += vlen + strlen(name);
+	if (c->chk != NULL)
+		return feed_check(ctx, c, name, value, vlen);
 	if (c->nhdrs == c->hdrcap) {
 		size_t ncap = c->hdrcap == 0 ? 32 : c->hdrcap * 2;
 		struct md_hdr *n = reallocarray(c->hdrs, ncap, sizeof(*n));
@@ -323,7 +410,6 @@ md_header(SMFICTX *ctx, char *name, char *value)
 		memcpy(h->value + 1, value, vlen + 1);
 	}
 	c->nhdrs++;
-	c->hdrbytes += vlen + strlen(name);
 	return SMFIS_CONTINUE;
 }
 
@@ -369,20 +455,13 @@ start_signer(struct md_conn *c, const size_t *idx, size_t n)
 	return 0;
 }
 
-/* start_check - an incoming message: the check, fed what came so far */
+/* start_check - at EOH, a check fed the envelope and the kept headers */
 static int
 start_check(struct md_conn *c)
 {
 	size_t i;
 
-	if (mauth_check_new(c->live->ctx, &c->chk) != MAUTH_OK)
-		return -1;
-	/* a client address the library refuses: SPF is not evaluated */
-	if (mauth_check_set_client(c->chk, c->ip[0] != '\0' ? c->ip : NULL,
-	    c->helo) != MAUTH_OK &&
-	    mauth_check_set_client(c->chk, NULL, c->helo) != MAUTH_OK)
-		return -1;
-	if (mauth_check_set_mail_from(c->chk, c->mailfrom) != MAUTH_OK)
+	if (check_envelope(c) == -1)
 		return -1;
 	for (i = 0; i < c->nhdrs; i++)
 		if (mauth_check_header(c->chk, c->hdrs[i].name,
@@ -416,26 +495,26 @@ signing_entries(struct md_conn *c, size_t *idx, size_t max)
 	return n;
 }
 
-/* md_eoh - outgoing or incoming is decided here */
+/* md_eoh - outgoing or incoming is decided here, unless known before */
 static sfsistat
 md_eoh(SMFICTX *ctx)
 {
 	size_t idx[MD_MAX_KEYS_PER_MSG], n = 0;
-	const struct md_conf *conf;
 	struct md_conn *c;
 
 	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
 		return failsafe(ctx, c, "end of headers before MAIL FROM");
-	conf = c->live->conf;
 	(void)queue_id(ctx);
-	if ((conf->mode & MD_MODE_SIGN) && (c->internal ||
-	    (c->auth && conf->sign_authenticated)))
+	if (c->chk != NULL)
+		return mauth_check_eoh(c->chk) == MAUTH_OK ? SMFIS_CONTINUE :
+		    failsafe(ctx, c, "check failed at end of headers");
+	if (may_sign(c))
 		n = signing_entries(c, idx, MD_MAX_KEYS_PER_MSG);
 	if (n > 0) {
 		c->outgoing = true;
 		if (start_signer(c, idx, n) == -1)
 			return failsafe(ctx, c, "signer setup failed");
-	} else if (conf->mode & MD_MODE_VERIFY) {
+	} else if (c->live->conf->mode & MD_MODE_VERIFY) {
 		if (start_check(c) == -1)
 			return failsafe(ctx, c, "check setup failed");
 	}

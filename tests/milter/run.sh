@@ -268,6 +268,13 @@ run_miltertest() {
 	fi
 	stop
 
+	# SPF at MAIL FROM: the results are logged (log_debug) before the
+	# headers come; an internal client's message waits for them
+	write_conf "$tmp/spf.conf" "log_debug = true"
+	start "$tmp/spf.conf" || { ko "mauthd start (spf)"; return; }
+	mt "spf at MAIL FROM: outside clients checked there, internal deferred" spf_mailfrom.lua
+	stop
+
 	# DNS down (a server that never answers): the rules' tempfail within
 	# the per-message DNS time bound (dns_time_ms = 1500)
 	bh=$build/tests/tools/dns_blackhole
