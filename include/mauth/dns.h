@@ -169,6 +169,15 @@ struct mauth_dns_options {
 struct mauth_resolver;
 
 /*
+ * mauth_dns_server_check - whether s is a server address the ldns backend
+ * accepts ("IP", "IP:PORT", "[IPv6]:PORT"); for configuration checks that
+ * report a line.  errbuf (may be NULL) receives the reason.  Returns MAUTH_OK
+ * or MAUTH_ERR_INVAL.
+ */
+MAUTH_API int mauth_dns_server_check(const char *s, char *errbuf,
+    size_t errlen);
+
+/*
  * mauth_resolver_new_ldns - a resolver that asks DNS servers through ldns.
  * opts may be NULL for the defaults.  errbuf (may be NULL) receives a one-line
  * reason on failure.  Returns MAUTH_OK, MAUTH_ERR_INVAL (bad server address),

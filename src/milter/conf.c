@@ -4,7 +4,9 @@
  * The table below is the only description of the configuration: it builds
  * libconfuse's option list, carries the range and choice checks (run while
  * the file is parsed, so errors name file:line), and writes the commented
- * example (md_conf_doc).  libconfuse refuses unknown keys itself.
+ * example (md_conf_doc).  libconfuse refuses unknown keys itself; it stops
+ * at a syntax error, so the file is parsed again without that line to
+ * report every error in one run.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "mauth/dmarc.h"
+#include "mauth/dns.h"
 #include "mauth/sign.h"
 #include "util/str.h"
 
@@ -134,26 +137,35 @@ static const struct md_key sign_keys[] = {
 };
 #define NSIGN_KEYS	(sizeof(sign_keys) / sizeof(sign_keys[0]))
 
+#define MD_CONF_MAX_BYTES	(1024 * 1024)	/* a larger file is refused */
+#define MD_CONF_MAX_ERRORS	50	/* reported per file */
+#define MD_CONF_MAX_MSG		300
+
+struct conf_msg {
+	int	line;
+	char	text[MD_CONF_MAX_MSG];
+};
+
 /* the parse in progress (libconfuse calls back without a user pointer) */
-static __thread FILE	*cur_err;
+static __thread struct conf_msg *cur_msg;	/* this pass's errors */
 static __thread int	 cur_nerr;
 static __thread cfg_opt_t *list_opt;	/* list whose elements were checked */
 static __thread unsigned list_checked;
 static __thread int	 list_line;
 
-/* conf_errfunc - print one error as "file:line: message" */
+/* conf_errfunc - keep one error with its line (printed when all are in) */
 static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	cur_nerr++;
-	if (cur_err == NULL)
+	struct conf_msg *m;
+
+	if (cur_msg == NULL || cur_nerr >= MD_CONF_MAX_ERRORS) {
+		cur_nerr++;
 		return;
-	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0)
-		fprintf(cur_err, "%s:%d: ", cfg->filename, cfg->line);
-	else if (cfg != NULL && cfg->filename != NULL)
-		fprintf(cur_err, "%s: ", cfg->filename);
-	vfprintf(cur_err, fmt, ap);
-	fputc('\n', cur_err);
+	}
+	m = &cur_msg[cur_nerr++];
+	m->line = cfg != NULL && cfg->line > 0 ? cfg->line : 0;
+	vsnprintf(m->text, sizeof(m->text), fmt, ap);
 }
 
 /* choice_index - index of word in a NULL-terminated list, or -1 */
@@ -314,10 +326,22 @@ check_opt(cfg_t *cfg, cfg_opt_t *opt)
 					cfg_error(cfg, "%s: '%s' is not an "
 					    "address or CIDR network", k->key,
 					    cfg_opt_getnstr(opt, i));
-		} else if (strcmp(k->key, "dns_servers") == 0 &&
-		    n == MD_MAX_DNS + 1)
-			cfg_error(cfg, "%s: more than %d servers", k->key,
-			    MD_MAX_DNS);
+		} else if (strcmp(k->key, "dns_servers") == 0) {
+			char why[128];
+
+			if (n == MD_MAX_DNS + 1)
+				cfg_error(cfg, "%s: more than %d servers",
+				    k->key, MD_MAX_DNS);
+			for (; i < n; i++) {
+				why[0] = '\0';
+				if (mauth_dns_server_check(
+				    cfg_opt_getnstr(opt, i), why,
+				    sizeof(why)) != MAUTH_OK)
+					cfg_error(cfg, "%s: %s", k->key,
+					    why[0] != '\0' ? why :
+					    "not an address");
+			}
+		}
 		break;
 	case T_STR:
 		if (strcmp(k->key, "domain") == 0) {
@@ -467,39 +491,156 @@ fill(cfg_t *cfg, struct md_conf *c)
 	return 0;
 }
 
+/* read_file - the whole file, NUL-terminated; NULL with *why set */
+static char *
+read_file(const char *path, size_t *lenp, const char **why)
+{
+	char *buf;
+	size_t len = 0, n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if ((buf = malloc(MD_CONF_MAX_BYTES + 1)) == NULL) {
+		fclose(fp);
+		*why = "out of memory";
+		return NULL;
+	}
+	while ((n = fread(buf + len, 1, MD_CONF_MAX_BYTES + 1 - len, fp)) > 0)
+		if ((len += n) > MD_CONF_MAX_BYTES)
+			break;
+	if (ferror(fp) || len > MD_CONF_MAX_BYTES) {
+		*why = ferror(fp) ? strerror(errno) : "larger than 1 MiB";
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* blank_line - replace line's text (1-based) with spaces; 0 if none */
+static int
+blank_line(char *buf, size_t len, int line)
+{
+	size_t i = 0;
+	int l = 1;
+
+	while (i < len && l < line)
+		if (buf[i++] == '\n')
+			l++;
+	if (l != line || i >= len)
+		return 0;
+	for (; i < len && buf[i] != '\n'; i++)
+		buf[i] = ' ';
+	return 1;
+}
+
+/* msg_cmp - errors by line, in the order found within a line */
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct conf_msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * parse_all - parse buf; libconfuse stops at a syntax error, so the line
+ * of each one is kept, blanked and the text parsed again, to report every
+ * error of the file in one run (later syntax errors may follow from an
+ * earlier one, as with a compiler).  Returns the parsed cfg or NULL; the
+ * errors are in msgs[0..*nmsg).
+ */
+static cfg_t *
+parse_all(cfg_opt_t *opts, char *buf, size_t len, struct conf_msg *msgs,
+    int *nmsg)
+{
+	struct conf_msg pass[MD_CONF_MAX_ERRORS];
+	int nsyntax = 0, pass_n, i, rc;
+	cfg_t *cfg;
+
+	for (;;) {
+		if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
+			return NULL;
+		cur_msg = pass;
+		cur_nerr = 0;
+		list_opt = NULL;
+		list_checked = 0;
+		list_line = 0;
+		cfg_set_error_function(cfg, conf_errfunc);
+		rc = cfg_parse_buf(cfg, buf);
+		pass_n = cur_nerr < MD_CONF_MAX_ERRORS ? cur_nerr :
+		    MD_CONF_MAX_ERRORS;
+		cur_msg = NULL;
+		if (rc == CFG_SUCCESS || pass_n == 0 ||
+		    nsyntax + 1 >= MD_CONF_MAX_ERRORS ||
+		    !blank_line(buf, len, pass[pass_n - 1].line)) {
+			/* the last pass: all its errors, after the syntax ones */
+			for (i = 0; i < pass_n && nsyntax < MD_CONF_MAX_ERRORS;
+			    i++)
+				msgs[nsyntax++] = pass[i];
+			if (rc != CFG_SUCCESS && pass_n == 0)
+				snprintf(msgs[nsyntax++].text,
+				    sizeof(msgs[0].text), "syntax error");
+			*nmsg = nsyntax;
+			if (nsyntax == 0)
+				return cfg;
+			cfg_free(cfg);
+			return NULL;
+		}
+		/* a syntax error ends the pass: its message is the last one */
+		msgs[nsyntax++] = pass[pass_n - 1];
+		cfg_free(cfg);
+	}
+}
+
 /* md_conf_load - see conf.h */
 struct md_conf *
 md_conf_load(const char *path, FILE *err)
 {
 	cfg_opt_t signopts[NSIGN_KEYS + 1], opts[NKEYS + 1];
+	struct conf_msg msgs[MD_CONF_MAX_ERRORS];
+	const char *why = NULL;
 	struct md_conf *c;
+	size_t len, i;
+	char *buf;
 	cfg_t *cfg;
-	int rc;
+	int nmsg = 0;
 
+	if ((buf = read_file(path, &len, &why)) == NULL) {
+		if (err != NULL)
+			fprintf(err, "%s: %s\n", path, why);
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0') {
+			if (err != NULL)
+				fprintf(err, "%s: NUL byte at offset %zu\n",
+				    path, i);
+			free(buf);
+			return NULL;
+		}
 	build_opts(sign_keys, NSIGN_KEYS, signopts, NULL);
 	build_opts(keys, NKEYS, opts, signopts);
-	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
-		if (err != NULL)
+	cfg = parse_all(opts, buf, len, msgs, &nmsg);
+	free(buf);
+	if (cfg == NULL) {
+		qsort(msgs, (size_t)nmsg, sizeof(msgs[0]), msg_cmp);
+		for (i = 0; err != NULL && i < (size_t)nmsg; i++)
+			if (msgs[i].line > 0)
+				fprintf(err, "%s:%d: %s\n", path, msgs[i].line,
+				    msgs[i].text);
+			else
+				fprintf(err, "%s: %s\n", path, msgs[i].text);
+		if (nmsg == 0 && err != NULL)
 			fprintf(err, "%s: out of memory\n", path);
-		return NULL;
-	}
-	cur_err = err;
-	cur_nerr = 0;
-	list_opt = NULL;
-	list_checked = 0;
-	list_line = 0;
-	cfg_set_error_function(cfg, conf_errfunc);
-	rc = cfg_parse(cfg, path);
-	if (rc == CFG_FILE_ERROR) {
-		if (err != NULL)
-			fprintf(err, "%s: %s\n", path, strerror(errno));
-		cfg_free(cfg);
-		return NULL;
-	}
-	if (rc != CFG_SUCCESS || cur_nerr > 0) {
-		if (cur_nerr == 0 && err != NULL)
-			fprintf(err, "%s: syntax error\n", path);
-		cfg_free(cfg);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||

@@ -32,32 +32,44 @@ static const char conf_text[] =
     "failsafe = \"reject\"\n"
     "max_headers = 200\n";
 
-/* load_text - write text to a temporary file and load it */
+/* load_raw - write len bytes to a temporary file and load it; *errs gets
+ * what md_conf_load printed (free it) */
 static struct md_conf *
-load_text(const char *text, int *nerr)
+load_raw(const char *text, size_t len, char **errs)
 {
 	char path[] = "/tmp/test_milter_conf.XXXXXX";
 	struct md_conf *c;
-	char *out = NULL;
 	size_t outlen = 0;
 	FILE *err;
 	int fd;
 
+	*errs = NULL;
 	if ((fd = mkstemp(path)) == -1)
 		fail_msg("mkstemp failed");
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (write(fd, text, len) != (ssize_t)len)
 		fail_msg("write failed");
 	close(fd);
-	if ((err = open_memstream(&out, &outlen)) == NULL)
+	if ((err = open_memstream(errs, &outlen)) == NULL)
 		fail_msg("open_memstream failed");
 	c = md_conf_load(path, err);
 	fclose(err);
+	unlink(path);
+	return c;
+}
+
+/* load_text - load text; *nerr = how many error lines were printed */
+static struct md_conf *
+load_text(const char *text, int *nerr)
+{
+	struct md_conf *c;
+	char *out;
+
+	c = load_raw(text, strlen(text), &out);
 	*nerr = 0;
-	for (size_t i = 0; i < outlen; i++)
+	for (size_t i = 0; out != NULL && out[i] != '\0'; i++)
 		if (out[i] == '\n')
 			(*nerr)++;
 	free(out);
-	unlink(path);
 	return c;
 }
 
@@ -187,6 +199,12 @@ test_errors(void **state)
 		{ "bad wildcard", "sign { domain = \"*.\" selector = \"s\" "
 		    "key = \"k\" }\n", 1 },
 		{ "not a number", "dns_retries = two\n", 1 },
+		{ "every syntax error, not only the first", "sockett = 1\n"
+		    "max_signatures = 0\ndns_retries = two\nsign { domain = "
+		    "\"a.b\" selektor = \"s\" key = \"k\" selector = "
+		    "\"s\" }\n", 4 },
+		{ "bad DNS server", "dns_servers = { \"192.0.2.1\", "
+		    "\"ns.example\", \"[::1]:70000\" }\n", 2 },
 		{ "empty file is fine", "", 0 },
 	};
 	struct md_conf *c;
@@ -205,6 +223,70 @@ test_errors(void **state)
 	}
 }
 
+/* strip_path - each error line without its "/tmp/...:" file name */
+static void
+strip_path(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	while (*in != '\0' && n + 1 < outlen) {
+		const char *colon = strchr(in, ':');
+		const char *nl = strchr(in, '\n');
+
+		if (colon != NULL && (nl == NULL || colon < nl))
+			in = colon + 1;
+		while (*in != '\0' && n + 1 < outlen) {
+			out[n++] = *in;
+			if (*in++ == '\n')
+				break;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void
+test_error_lines(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*text;
+		size_t		 len;	/* 0: strlen */
+		const char	*want;	/* errors, file name stripped */
+	} cases[] = {
+		{ "every error with its line, in line order",
+		  "socket = \"unix:/x\"\nsockett = 1\ndns_retries = two\n"
+		  "dns_servers = { \"ns.example\" }\nfailsafe = \"x\"\n", 0,
+		  "2: no such option 'sockett'\n"
+		  "3: invalid integer value for option 'dns_retries'\n"
+		  "4: dns_servers: DNS server 'ns.example': not an IP address\n"
+		  "5: failsafe: 'x' is not one of: tempfail, accept, reject\n" },
+		{ "unknown key inside a section",
+		  "sign {\n domain = \"a.b\"\n selektor = \"s\"\n"
+		  " selector = \"s\"\n key = \"k\"\n}\nmode = \"nope\"\n", 0,
+		  "3: no such option 'selektor'\n"
+		  "7: mode: 'nope' is not one of: sign, verify, sign+verify\n" },
+		{ "NUL byte", "mode = \"verify\"\n\0x\n", 18,
+		  " NUL byte at offset 16\n" },
+	};
+	char got[2048];
+	struct md_conf *c;
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = load_raw(cases[i].text, cases[i].len != 0 ? cases[i].len :
+		    strlen(cases[i].text), &out);
+		strip_path(out != NULL ? out : "", got, sizeof(got));
+		free(out);
+		if (c != NULL)
+			fail_msg("%s: loaded, want refused", cases[i].name);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s: got\n%s\nwant\n%s", cases[i].name, got,
+			    cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -213,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_sign_lookup),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

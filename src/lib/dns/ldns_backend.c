@@ -156,6 +156,19 @@ dns_parse_server(const char *s, int *family, uint8_t addr[16], uint16_t *port,
 	return MAUTH_ERR_INVAL;
 }
 
+/* mauth_dns_server_check - see dns.h */
+int
+mauth_dns_server_check(const char *s, char *errbuf, size_t errlen)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+
+	if (s == NULL)
+		return MAUTH_ERR_INVAL;
+	return dns_parse_server(s, &family, addr, &port, errbuf, errlen);
+}
+
 /* ---- per-thread ldns resolvers ----------------------------------------- */
 
 /* set_free - free one thread's resolvers (the caller unlinked it) */
