@@ -34,10 +34,14 @@ SM=$SM_ROOT/usr/libexec/sendmail/sendmail
 SM_CF=$SM_ROOT/usr/share/sendmail/cf
 
 if [ "${MAUTH_E2E_IN_NS:-}" != 1 ]; then
-	for tool in swaks m4 mount; do
+	for tool in swaks m4 mount perl; do
 		command -v "$tool" >/dev/null ||
 		    die "'$tool' not found (run scripts/install-deps)"
 	done
+	perl -MDB_File -e 1 2>/dev/null ||
+	    die "Perl's DB_File not found (run scripts/install-deps)"
+	[ -d /usr/lib/sasl2 ] ||
+	    die "no /usr/lib/sasl2 (libsasl2-2; run scripts/install-deps)"
 	[ -x "$SM" ] && [ -f "$SM_CF/m4/cf.m4" ] ||
 	    die "no Sendmail in $SM_ROOT (run scripts/install-deps)"
 fi
@@ -124,6 +128,9 @@ define(\`ALIAS_FILE', \`$S/aliases')dnl
 define(\`confTO_IDENT', \`0s')dnl
 define(\`confDELIVERY_MODE', \`interactive')dnl
 define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit,GroupWritableDirPathSafe,RunProgramInUnsafeDirPath')dnl
+define(\`confAUTH_MECHANISMS', \`CRAM-MD5')dnl
+define(\`confAUTH_REALM', \`mx2.sink.test')dnl
+TRUST_AUTH_MECH(\`CRAM-MD5')dnl
 FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`accept_unqualified_senders')dnl
@@ -138,6 +145,34 @@ MC
 m4 -D_CF_DIR_="$SM_CF/" "$SM_CF/m4/cf.m4" "$S/test.mc" >"$S/sendmail.cf" \
     2>"$S/m4.err" && ! [ -s "$S/m4.err" ] ||
     { cat "$S/m4.err" >&2; die "m4 cannot build sendmail.cf"; }
+# SMTP AUTH (CRAM-MD5) for one user, alice, from a sasldb of our own:
+# Cyrus SASL reads Sendmail.conf from the first directory of its path that
+# has one (/etc/sasl2:/etc/sasl:/usr/lib/<arch>/sasl2:/usr/lib/sasl2), so
+# ours is bind-mounted over /usr/lib/sasl2 and any other one is hidden.
+# The sasldb is a Berkeley DB hash of "user\0realm\0userPassword" ->
+# password, written with Perl's DB_File.
+SASL_PASSWORD=e2e-secret
+mkdir -p "$S/sasl2"
+cat >"$S/sasl2/Sendmail.conf" <<SASL
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: CRAM-MD5
+sasldb_path: $S/sasldb2
+SASL
+for f in /etc/sasl2/Sendmail.conf /etc/sasl/Sendmail.conf \
+    /usr/lib/*/sasl2/Sendmail.conf; do
+	[ -f "$f" ] || continue
+	mount --bind "$S/sasl2/Sendmail.conf" "$f" ||
+	    die "cannot bind-mount over $f"
+done
+mount --bind "$S/sasl2" /usr/lib/sasl2 ||
+    die "cannot bind-mount $S/sasl2 over /usr/lib/sasl2"
+perl -MDB_File -MFcntl -e '
+	tie(my %db, "DB_File", $ARGV[0], O_RDWR | O_CREAT, 0600, $DB_HASH)
+	    or die "$ARGV[0]: $!\n";
+	$db{"alice\0mx2.sink.test\0userPassword"} = $ARGV[1];
+	untie %db or die "$ARGV[0]: $!\n";' "$S/sasldb2" "$SASL_PASSWORD" ||
+    die "cannot write the sasldb"
 # aliases.db: without it every delivery is deferred ("alias database
 # unavailable")
 "$SM" -C "$S/sendmail.cf" -bi >"$S/newaliases.out" 2>&1 ||
@@ -167,54 +202,71 @@ sm_queue_id() {
 	    "$TMP/$1.swaks" | head -1
 }
 
-# ---- 1. outgoing: internal client 127.0.0.2, From bank.test -> signed
-sm_send out 127.0.0.2 alice@bank.test --header "Subject: e2e outgoing" \
-    --header "From: Alice <alice@bank.test>" --body "Hello from the bank."
-if [ $SW_RC = 0 ] && deliver out; then
-	ok "1 outgoing: accepted and delivered"
-	n=$(header_count out DKIM-Signature)
+# outgoing NAME ADDR WHO [SWAKS ARGS...] - mail From bank.test sent from
+# ADDR (WHO: how mauthd's log line marks the client, "internal" or "auth")
+# is delivered signed twice (RSA, Ed25519), both signatures verify with
+# mauth verify and dkimpy, and it is not checked
+outgoing() {
+	local name=$1 addr=$2 who=$3 n v d qid
+	shift 3
+	sm_send "$name" "$addr" alice@bank.test \
+	    --header "Subject: e2e outgoing" \
+	    --header "From: Alice <alice@bank.test>" \
+	    --body "Hello from the bank." "$@"
+	if [ $SW_RC != 0 ] || ! deliver "$name"; then
+		bad "$name: not delivered (swaks exit $SW_RC)"
+		show "$TMP/$name.swaks"
+		return
+	fi
+	ok "$name: accepted and delivered"
+	n=$(header_count "$name" DKIM-Signature)
 	if [ "$n" = 2 ]; then
-		ok "1 outgoing: 2 DKIM-Signature fields"
+		ok "$name: 2 DKIM-Signature fields"
 	else
-		bad "1 outgoing: $n DKIM-Signature fields, want 2"
+		bad "$name: $n DKIM-Signature fields, want 2"
 	fi
 	v=$("$mauth" verify --zone "$src/testdata/verify/sample.zone" \
-	    "$TMP/out.eml" 2>&1)
+	    "$TMP/$name.eml" 2>&1)
 	if [ "$(printf '%s\n' "$v" | grep -o 'dkim=pass' | wc -l)" = 2 ]; then
-		ok "1 outgoing: mauth verify: dkim=pass x2"
+		ok "$name: mauth verify: dkim=pass x2"
 	else
-		bad "1 outgoing: mauth verify: want dkim=pass x2"
+		bad "$name: mauth verify: want dkim=pass x2"
 		printf '%s\n' "$v" | show
 	fi
-	# the key records of the zone, as sign_dkimpy.py reads them
-	sed -n 's/^\([a-z0-9_.]*_domainkey\.bank\)[[:space:]]\{1,\}TXT[[:space:]]\{1,\}\(.*\)$/\1.test. IN TXT \2/p' \
-	    "$src/testdata/e2e/milter.zone" >"$TMP/keys.zone"
 	d=$(/usr/bin/python3 "$src/tests/interop/sign_dkimpy.py" \
-	    "$TMP/keys.zone" "$TMP/out.eml" 2>&1)
+	    "$TMP/keys.zone" "$TMP/$name.eml" 2>&1)
 	if [ "$(printf '%s\n' "$d" | grep -c ' pass$')" = 2 ]; then
-		ok "1 outgoing: dkimpy verifies both signatures"
+		ok "$name: dkimpy verifies both signatures"
 	else
-		bad "1 outgoing: dkimpy verifies both signatures"
+		bad "$name: dkimpy verifies both signatures"
 		printf '%s\n' "$d" | show
 	fi
-	if [ -z "$(ar out)" ]; then
-		ok "1 outgoing: not verified (no Authentication-Results of ours)"
+	if [ -z "$(ar "$name")" ]; then
+		ok "$name: not verified (no Authentication-Results of ours)"
 	else
-		bad "1 outgoing: has our A-R: $(ar out)"
+		bad "$name: has our A-R: $(ar "$name")"
 	fi
-	# Sendmail's macros reached mauthd: {i} (queue id) and the client
-	qid=$(sm_queue_id out)
-	if [ -n "$qid" ] && grep -q "^.* $qid: client=127\.0\.0\.2 internal .*signed d=bank\.test" \
+	# Sendmail's macros reached mauthd: {i} (the queue id), the client,
+	# {auth_authen}
+	qid=$(sm_queue_id "$name")
+	if [ -n "$qid" ] && grep -q "^.* $qid: client=${addr//./\\.} $who from=<alice@bank\.test> signed d=bank\.test" \
 	    "$TMP/mauthd.log"; then
-		ok "1 outgoing: mauthd logs Sendmail's queue id $qid, client 127.0.0.2 internal"
+		ok "$name: mauthd logs Sendmail's queue id $qid, client $addr $who"
 	else
-		bad "1 outgoing: no mauthd log line with queue id '$qid', client=127.0.0.2 internal, signed"
+		bad "$name: no mauthd log line with queue id '$qid', client=$addr $who, signed"
 		tail -3 "$TMP/mauthd.log" | show
 	fi
-else
-	bad "1 outgoing: not delivered (swaks exit $SW_RC)"
-	show "$TMP/out.swaks"
-fi
+}
+
+# the key records of the zone, as sign_dkimpy.py reads them
+sed -n 's/^\([a-z0-9_.]*_domainkey\.bank\)[[:space:]]\{1,\}TXT[[:space:]]\{1,\}\(.*\)$/\1.test. IN TXT \2/p' \
+    "$src/testdata/e2e/milter.zone" >"$TMP/keys.zone"
+
+# ---- 1. outgoing: signed, from an internal client (127.0.0.2) and from an
+# outside address after SMTP AUTH (Sendmail passes {auth_authen})
+outgoing 1-internal 127.0.0.2 internal
+outgoing 1-auth 203.0.113.9 auth --auth CRAM-MD5 --auth-user alice \
+    --auth-password "$SASL_PASSWORD"
 
 # incoming NAME ADDR MAIL_FROM WANT... -- SWAKS ARGS... - an incoming
 # message from ADDR delivered with exactly one A-R of ours containing each
