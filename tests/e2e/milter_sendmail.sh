@@ -148,7 +148,8 @@ m4 -D_CF_DIR_="$SM_CF/" "$SM_CF/m4/cf.m4" "$S/test.mc" >"$S/sendmail.cf" \
 # SMTP AUTH (CRAM-MD5) for one user, alice, from a sasldb of our own:
 # Cyrus SASL reads Sendmail.conf from the first directory of its path that
 # has one (/etc/sasl2:/etc/sasl:/usr/lib/<arch>/sasl2:/usr/lib/sasl2), so
-# ours is bind-mounted over /usr/lib/sasl2 and any other one is hidden.
+# ours is bind-mounted over /usr/lib/sasl2 and over any other Sendmail.conf
+# on that path (in this mount namespace only).
 # The sasldb is a Berkeley DB hash of "user\0realm\0userPassword" ->
 # password, written with Perl's DB_File.
 SASL_PASSWORD=e2e-secret
