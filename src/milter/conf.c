@@ -153,11 +153,16 @@ static __thread cfg_opt_t *list_opt;	/* list whose elements were checked */
 static __thread unsigned list_checked;
 static __thread int	 list_line;
 
+static void	conf_errfunc(cfg_t *, const char *, va_list)
+		    __attribute__((__format__(__printf__, 2, 0)));
+
 /* conf_errfunc - keep one error with its line (printed when all are in) */
 static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
+	char raw[MD_CONF_MAX_MSG];
 	struct conf_msg *m;
+	size_t i, n = 0;
 
 	if (cur_msg == NULL || cur_nerr >= MD_CONF_MAX_ERRORS) {
 		cur_nerr++;
@@ -165,7 +170,18 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	}
 	m = &cur_msg[cur_nerr++];
 	m->line = cfg != NULL && cfg->line > 0 ? cfg->line : 0;
-	vsnprintf(m->text, sizeof(m->text), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* values from the file may hold any byte: one printable line */
+	for (i = 0; raw[i] != '\0' && n + 5 < sizeof(m->text); i++) {
+		unsigned char ch = (unsigned char)raw[i];
+
+		if (ch < 0x20 || ch >= 0x7f)
+			n += (size_t)snprintf(m->text + n, sizeof(m->text) - n,
+			    "\\x%02X", ch);
+		else
+			m->text[n++] = (char)ch;
+	}
+	m->text[n] = '\0';
 }
 
 /* choice_index - index of word in a NULL-terminated list, or -1 */
@@ -601,32 +617,36 @@ parse_all(cfg_opt_t *opts, char *buf, size_t len, struct conf_msg *msgs,
 	}
 }
 
-/* md_conf_load - see conf.h */
+/* md_conf_parse - see conf.h */
 struct md_conf *
-md_conf_load(const char *path, FILE *err)
+md_conf_parse(const char *name, const char *text, size_t len, FILE *err)
 {
 	cfg_opt_t signopts[NSIGN_KEYS + 1], opts[NKEYS + 1];
 	struct conf_msg msgs[MD_CONF_MAX_ERRORS];
-	const char *why = NULL;
 	struct md_conf *c;
-	size_t len, i;
 	char *buf;
 	cfg_t *cfg;
+	size_t i;
 	int nmsg = 0;
 
-	if ((buf = read_file(path, &len, &why)) == NULL) {
+	if (len > MD_CONF_MAX_BYTES) {
 		if (err != NULL)
-			fprintf(err, "%s: %s\n", path, why);
+			fprintf(err, "%s: larger than 1 MiB\n", name);
 		return NULL;
 	}
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\0') {
-			if (err != NULL)
-				fprintf(err, "%s: NUL byte at offset %zu\n",
-				    path, i);
-			free(buf);
-			return NULL;
-		}
+	if ((i = strnlen(text, len)) < len) {
+		if (err != NULL)
+			fprintf(err, "%s: NUL byte at offset %zu\n", name, i);
+		return NULL;
+	}
+	/* a copy: parse_all blanks the lines of syntax errors */
+	if ((buf = malloc(len + 1)) == NULL) {
+		if (err != NULL)
+			fprintf(err, "%s: out of memory\n", name);
+		return NULL;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
 	build_opts(sign_keys, NSIGN_KEYS, signopts, NULL);
 	build_opts(keys, NKEYS, opts, signopts);
 	cfg = parse_all(opts, buf, len, msgs, &nmsg);
@@ -635,23 +655,42 @@ md_conf_load(const char *path, FILE *err)
 		qsort(msgs, (size_t)nmsg, sizeof(msgs[0]), msg_cmp);
 		for (i = 0; err != NULL && i < (size_t)nmsg; i++)
 			if (msgs[i].line > 0)
-				fprintf(err, "%s:%d: %s\n", path, msgs[i].line,
+				fprintf(err, "%s:%d: %s\n", name, msgs[i].line,
 				    msgs[i].text);
 			else
-				fprintf(err, "%s: %s\n", path, msgs[i].text);
+				fprintf(err, "%s: %s\n", name, msgs[i].text);
 		if (nmsg == 0 && err != NULL)
-			fprintf(err, "%s: out of memory\n", path);
+			fprintf(err, "%s: out of memory\n", name);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->path = strdup(path)) == NULL || fill(cfg, c) == -1) {
+	    (c->path = strdup(name)) == NULL || fill(cfg, c) == -1) {
 		if (err != NULL)
-			fprintf(err, "%s: out of memory\n", path);
+			fprintf(err, "%s: out of memory\n", name);
 		md_conf_free(c);
 		cfg_free(cfg);
 		return NULL;
 	}
 	cfg_free(cfg);
+	return c;
+}
+
+/* md_conf_load - see conf.h */
+struct md_conf *
+md_conf_load(const char *path, FILE *err)
+{
+	struct md_conf *c;
+	const char *why = NULL;
+	size_t len;
+	char *buf;
+
+	if ((buf = read_file(path, &len, &why)) == NULL) {
+		if (err != NULL)
+			fprintf(err, "%s: %s\n", path, why);
+		return NULL;
+	}
+	c = md_conf_parse(path, buf, len, err);
+	free(buf);
 	return c;
 }
 

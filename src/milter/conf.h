@@ -84,6 +84,9 @@ struct md_conf {
  * file has any error (every error found is printed first).
  */
 struct md_conf	*md_conf_load(const char *path, FILE *err);
+/* md_conf_parse - the same for len bytes of text; name is used in errors */
+struct md_conf	*md_conf_parse(const char *name, const char *text, size_t len,
+		    FILE *err);
 void		 md_conf_free(struct md_conf *c);
 /* md_conf_doc - the documented example configuration, from the table */
 void		 md_conf_doc(FILE *fp);

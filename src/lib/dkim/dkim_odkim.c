@@ -853,6 +853,14 @@ odkim_result(const struct dkimv *v, DKIM_SIGINFO *sig, DKIM_STAT msgstat,
 		(void)snprintf(why, whylen, "key h= names no known hash");
 		return MAUTH_DKIM_PERMERROR;
 	case DKIM_SIGERROR_DNSSYNTAX:
+		/*
+		 * libopendkim says "key DNS reply corrupt", but the reply is
+		 * ours and well-formed: it is the record that does not parse
+		 * (RFC 6376 3.6.1 tag list, p= not base64)
+		 */
+		(void)snprintf(why, whylen, "key record unusable: not a valid "
+		    "DKIM key record (tag list or p= base64)");
+		return MAUTH_DKIM_PERMERROR;
 	case DKIM_SIGERROR_KEYDECODE:
 		(void)snprintf(why, whylen, "key record unusable: %s",
 		    dkim_sig_geterrorstr(err));
