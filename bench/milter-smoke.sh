@@ -98,8 +98,8 @@ run() {
 }
 
 # 4 modes x (1 + 20 warm-up + 40) messages
-run "four modes, 5 KB" 0 '^244 messages judged, 0 mismatches, 0 protocol errors$' \
-    -c 4 -n 40 -r 1
+run "four modes, 5 KB" 0 \
+    '^244 messages judged, 0 mismatches, 0 protocol errors$' -c 4 -n 40 -r 1
 run "100 KB bodies in two chunks" 0 \
     '^122 messages judged, 0 mismatches, 0 protocol errors$' \
     -c 2 -n 40 -r 1 -s 100k -m verify-rsa,sign-ed

@@ -138,7 +138,7 @@ struct conn {
 	unsigned char	 rb[16384];	/* read buffer */
 	size_t		 roff, rlen;
 	unsigned char	*pkt;		/* the last reply packet */
-	size_t		 plen;
+	size_t		 plen, pcap;
 	char		 cmd;
 	char		 added[MAX_ADDED][2][ADDED_LEN];
 	size_t		 nadded;
@@ -427,12 +427,13 @@ read_pkt(struct conn *c)
 		return -1;
 	c->cmd = (char)c->rb[c->roff++];
 	n--;
-	if ((size_t)n + 1 > c->plen || c->pkt == NULL) {
+	if ((size_t)n + 1 > c->pcap) {
 		unsigned char *p = realloc(c->pkt, (size_t)n + 1);
 
 		if (p == NULL)
 			return -1;
 		c->pkt = p;
+		c->pcap = (size_t)n + 1;
 	}
 	/* the data may be larger than the read buffer */
 	for (got = 0; got < n; got += take) {
@@ -841,10 +842,12 @@ run_once(const struct milter *ml, const struct mode *md, struct pmsg *pm,
 		if (pthread_create(&th[i], NULL, worker, &cs[i]) != 0)
 			die("pthread_create");
 	}
+	/* every connection open and negotiated: the clock starts */
+	pthread_barrier_wait(&r.start);
 	w0 = wall_now();
 	d0 = daemon_cpu(ml->pid);
 	c0 = cpu_now();
-	pthread_barrier_wait(&r.start);
+	/* every message answered; the connections quit after the stamps */
 	pthread_barrier_wait(&r.stop);
 	out->wall = wall_now() - w0;
 	out->dcpu = daemon_cpu(ml->pid) - d0;
