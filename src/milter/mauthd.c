@@ -251,8 +251,10 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	md_log(MD_INFO, "stopped");
 	if ((l = md_live_get()) != NULL) {
-		if (l->conf->pidfile != NULL)
-			(void)unlink(l->conf->pidfile);
+		if (l->conf->pidfile != NULL &&
+		    unlink(l->conf->pidfile) == -1 && errno != ENOENT)
+			md_log(MD_WARNING, "pid file %s left: %s",
+			    md_esc(l->conf->pidfile, 256), strerror(errno));
 		md_live_put(l);
 	}
 	md_live_clear();

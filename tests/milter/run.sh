@@ -318,6 +318,86 @@ run_miltertest() {
 		ko "failsafe: logged: $(logline FS1)"
 	fi
 	stop
+
+	run_daemon
+}
+
+# run_daemon - in the background (no -f) as root: pid file, the switch to
+# user nobody, the socket handed to it; mail flows; a reload as nobody
+# reads keys it owns; SIGTERM removes the pid file
+run_daemon() {
+	local d=$tmp/run dpid uid sock n
+	id nobody >/dev/null 2>&1 || { ko "daemon: no user nobody"; return; }
+	uid=$(id -u nobody)
+	mkdir -p "$d"
+	cp "$src/testdata/verify/keys/rsa2048.pem" \
+	    "$src/testdata/verify/keys/ed25519.pem" "$d/"
+	write_conf "$d/mauthd.conf" 'user = "nobody"' \
+	    "pidfile = \"$d/mauthd.pid\""
+	sed -i "s#$src/testdata/verify/keys/#$d/#" "$d/mauthd.conf"
+	chown -R nobody "$d"
+	chmod 700 "$d"
+	chmod 711 "$tmp"	# nobody must reach $d to reload and unlink
+	chmod 600 "$d"/*.pem
+	sock=$tmp/mauthd.sock
+	if ! "$mauthd" -c "$d/mauthd.conf" 2>"$tmp/mauthd.log"; then
+		ko "daemon: mauthd -c (background) failed"
+		sed 's/^/    /' "$tmp/mauthd.log"
+		return
+	fi
+	for _ in $(seq 100); do
+		[ -s "$d/mauthd.pid" ] && [ -S "$sock" ] && break
+		sleep 0.05
+	done
+	dpid=$(cat "$d/mauthd.pid" 2>/dev/null)
+	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null &&
+	    [ "$(ps -o ppid= -p "$dpid" | tr -d ' ')" != $$ ]; then
+		ok "daemon: in the background, pid file $dpid"
+	else
+		ko "daemon: no running process from the pid file ('$dpid')"
+		return
+	fi
+	if [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$dpid/status")" = \
+	    "$uid$uid$uid$uid" ] &&
+	    [ "$(awk '/^Groups:/ { print $2 }' "/proc/$dpid/status")" != 0 ]; then
+		ok "daemon: runs as nobody (uid $uid, no root group)"
+	else
+		ko "daemon: ids: $(grep -E '^(Uid|Gid|Groups):' "/proc/$dpid/status" | tr '\n' ' ')"
+	fi
+	if [ "$(stat -c %U "$sock")" = nobody ]; then
+		ok "daemon: the socket belongs to nobody"
+	else
+		ko "daemon: socket owner $(stat -c %U "$sock")"
+	fi
+	pid=$dpid
+	mt "daemon: signing as nobody" sign.lua
+	# a reload as nobody: a changed file (max_headers) with its keys
+	echo "max_headers = 500" >>"$d/mauthd.conf"
+	n=$(grep -c 'reloaded' "$tmp/mauthd.log")
+	kill -USR1 "$dpid"
+	for _ in $(seq 60); do
+		[ "$(grep -c 'reloaded' "$tmp/mauthd.log")" -gt "$n" ] && break
+		sleep 0.05
+	done
+	if [ "$(grep -c 'reloaded' "$tmp/mauthd.log")" -gt "$n" ]; then
+		ok "daemon: reload as nobody (keys owned by nobody)"
+	else
+		ko "daemon: reload as nobody: $(tail -3 "$tmp/mauthd.log")"
+	fi
+	mt "daemon: signing after the reload" sign.lua
+	kill -TERM "$dpid"
+	for _ in $(seq 80); do
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! kill -0 "$dpid" 2>/dev/null && [ ! -e "$d/mauthd.pid" ]; then
+		ok "daemon: SIGTERM stops it and removes the pid file"
+	else
+		ko "daemon: after SIGTERM: running or pid file left"
+		kill -KILL "$dpid" 2>/dev/null
+	fi
+	pid=
+	rm -f "$sock"
 }
 
 # ncheck NAME WANT_RC PATTERN CONF - mauthd -n on one file
