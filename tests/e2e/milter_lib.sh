@@ -8,8 +8,8 @@
 #   AUTHSERV  mauthd's authserv_id (ar() looks for it)
 #
 # MTA-independent:
-#   wait_port PORT        true once something accepts on 127.0.0.1:PORT
-#                         (about 10 s), else false
+#   wait_port PORT [ADDR] true once something accepts on ADDR:PORT (default
+#                         127.0.0.1; about 10 s), else false
 #   mauthd_conf FILE MPORT [EXTRA]
 #                         writes a mauthd.conf: socket inet:MPORT@127.0.0.1,
 #                         authserv_id $AUTHSERV, DNS from NSD on $PORT (1 s
@@ -49,7 +49,10 @@
 #                         relayed, every recipient in sink.test delivered to
 #                         the Maildir TMP/mail/sink/ (sets MAILDIR); XCLIENT
 #                         allowed from 127.0.0.0/8; EXTRA lines appended to
-#                         main.cf; dies unless it listens on SPORT
+#                         main.cf; dies unless it listens on SPORT;
+#                         PFX_LISTEN (default 127.0.0.1): the addresses
+#                         smtpd listens on (e.g. addresses added to lo, so
+#                         a client without XCLIENT connects from them)
 #   postfix_stop TMP      postfix stop (quiet); use in the EXIT trap
 #   send NAME ADDR MAIL_FROM [SWAKS ARGS...]
 #                         one message with swaks to 127.0.0.1:$SPORT, client
@@ -62,7 +65,7 @@ MD_PID=
 
 wait_port() {
 	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		(exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
@@ -178,7 +181,8 @@ show() {
 # ---- Postfix
 
 postfix_start() {
-	local t=$1 sport=$2 mport=$3 extra=${4:-}
+	local t=$1 sport=$2 mport=$3 extra=${4:-} a
+	local listen=${PFX_LISTEN:-127.0.0.1}
 	mkdir -p "$t/etc" "$t/spool" "$t/data" "$t/mail"
 	chown postfix "$t/data"
 	chown nobody:nogroup "$t/mail"	# virtual(8) delivers as nobody
@@ -195,7 +199,7 @@ myhostname = mx.sink.test
 mydomain = sink.test
 myorigin = \$myhostname
 mydestination =
-inet_interfaces = 127.0.0.1
+inet_interfaces = $(echo $listen | tr ' ' ',')
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 biff = no
@@ -229,7 +233,9 @@ maximal_backoff_time = 5s
 $extra
 CF
 	{
-		echo "127.0.0.1:$sport inet n - n - - smtpd"
+		for a in $listen; do
+			echo "$a:$sport inet n - n - - smtpd"
+		done
 		for s in "pickup unix n - n 60 1 pickup" \
 		    "cleanup unix n - n - 0 cleanup" \
 		    "qmgr unix n - n 300 1 qmgr" \
@@ -261,8 +267,12 @@ CF
 	fi
 	postfix -c "$t/etc" start >/dev/null 2>&1 ||
 	    { tail -5 "$t/maillog" >&2; die "postfix start fails"; }
-	wait_port "$sport" ||
-	    { tail -5 "$t/maillog" >&2; die "postfix does not listen on $sport"; }
+	for a in $listen; do
+		wait_port "$sport" "$a" || {
+			tail -5 "$t/maillog" >&2
+			die "postfix does not listen on $a:$sport"
+		}
+	done
 	MAILDIR=$t/mail/sink/new
 }
 
