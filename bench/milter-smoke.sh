@@ -12,6 +12,7 @@
 #     the right a= and d=, dkim=pass, dkim=fail for the altered bodies)
 #   verify-rsa and sign-ed with 100 KB messages (bodies in two chunks)
 #   one connection, every message altered (-t 1)
+#   an MTA that offers no no-reply stages (-P): every stage answered
 #   the same run with every expectation inverted (-w): every message must
 #     count as a mismatch, or the checks could not fail
 # Prints one line per case and "N passed, N failed".
@@ -105,6 +106,8 @@ run "100 KB bodies in two chunks" 0 \
     -c 2 -n 40 -r 1 -s 100k -m verify-rsa,sign-ed
 run "every body altered" 0 '^61 messages judged, 0 mismatches' \
     -c 1 -n 40 -r 1 -t 1 -m verify-ed
+run "an MTA without no-reply stages (-P)" 0 \
+    '^244 messages judged, 0 mismatches, 0 protocol errors$' -c 2 -n 40 -r 1 -P
 run "checks inverted: all mismatches" 0 \
     '^244 messages judged, 244 mismatches, 0 protocol errors$' \
     -c 4 -n 40 -r 1 -w

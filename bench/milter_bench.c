@@ -154,6 +154,7 @@ static size_t nmilters;
 /* whether milter j runs mode k */
 #define RUNS(j, k)	((milters[(j)].modes >> (k)) & 1u)
 static int verbose;
+static int no_nr;		/* -P: offer no no-reply stages */
 
 /* daemon_cpu - CPU seconds (user + system, all threads) of pid */
 static double
@@ -533,6 +534,7 @@ conn_open(struct conn *c)
 	uint32_t v[3];
 	size_t off = 0;
 	uint16_t port = htons(40000);
+	uint32_t offered;
 	int one = 1;
 
 	if ((c->fd = socket(c->run->ml->ss.ss_family, SOCK_STREAM, 0)) == -1)
@@ -546,7 +548,11 @@ conn_open(struct conn *c)
 		return -1;
 	v[0] = htonl(SMFI_PROT_VERSION);
 	v[1] = htonl(SMFI_CURR_ACTS);
-	v[2] = htonl(SMFI_CURR_PROT);
+	offered = no_nr ? SMFI_CURR_PROT & ~(uint32_t)(SMFIP_NR_HDR |
+	    SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+	    SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY) :
+	    SMFI_CURR_PROT;
+	v[2] = htonl(offered);
 	if (send_cmd(c, SMFIC_OPTNEG, v, sizeof(v)) == -1 ||
 	    read_pkt(c) == -1 || c->cmd != SMFIC_OPTNEG || c->plen < 12)
 		return -1;
@@ -555,7 +561,7 @@ conn_open(struct conn *c)
 		return -1;
 	/* the milter may only choose steps that were offered */
 	c->pflags = ntohl(v[2]);
-	if (c->pflags & ~(uint32_t)SMFI_CURR_PROT)
+	if (c->pflags & ~offered)
 		return -1;
 	if (!(c->pflags & SMFIP_NOCONNECT)) {
 		if (macros(c, SMFIC_CONNECT, cmac) == -1)
@@ -982,7 +988,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: milter_bench [-c CONNS] [-n MSGS] "
-	    "[-r ROUNDS] [-t EVERY] [-s 5k|100k] [-m MODES] [-w] [-v] "
+	    "[-r ROUNDS] [-t EVERY] [-s 5k|100k] [-m MODES] [-w] [-v] [-P] "
 	    "CORPUS NAME=SOCKET[,PID[,MODE+...]] ...\n");
 	exit(2);
 }
@@ -1000,7 +1006,7 @@ main(int argc, char *argv[])
 	int ch, r, i;
 
 	bench_prog = "milter_bench";
-	while ((ch = getopt(argc, argv, "c:n:r:t:s:m:wv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:r:t:s:m:wvP")) != -1) {
 		switch (ch) {
 		case 'c':
 			conns = (int)number(optarg, 1, MAX_CONNS);
@@ -1028,6 +1034,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'P':
+			no_nr = 1;
 			break;
 		default:
 			usage();

@@ -13,7 +13,10 @@
  * (its signal thread sigwaits on exactly those three).
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +90,39 @@ socket_perms(const struct md_conf *c, const struct passwd *pw)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * tcp_nodelay - TCP_NODELAY on libmilter's listening TCP socket (accepted
+ * connections inherit it on Linux).  libmilter answers end of message in
+ * several small writes (header changes, then the verdict); with Nagle's
+ * algorithm each one after the first waits for the MTA's delayed ACK, about
+ * 40 ms per message.  libmilter does not expose the socket, so it is found
+ * among our descriptors right after smfi_opensocket(): the only listening
+ * stream socket then.
+ */
+static void
+tcp_nodelay(void)
+{
+	int fd, v, one = 1;
+	socklen_t len;
+
+	for (fd = 0; fd < 64; fd++) {
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+		    v == 0)
+			continue;
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
+		    (v != AF_INET && v != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one)) == -1)
+			md_log(MD_WARNING, "TCP_NODELAY: %s", strerror(errno));
+		else
+			md_log(MD_DEBUG, "TCP_NODELAY set on descriptor %d",
+			    fd);
+	}
 }
 
 /* drop_privileges - become pw's user (and its group); -1 with a message */
@@ -205,6 +241,7 @@ main(int argc, char **argv)
 		md_live_free(l);
 		return 1;
 	}
+	tcp_nodelay();
 	if (!fg && daemonize() == -1) {
 		md_log(MD_ERR, "cannot go to the background: %s",
 		    strerror(errno));

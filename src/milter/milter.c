@@ -37,6 +37,9 @@
 #define MD_MAX_HDR_BYTES	(1024 * 1024)	/* header bytes kept to EOH */
 #define MD_MAX_AR		100	/* our A-R fields removed per message */
 #define MD_MAX_KEYS_PER_MSG	8	/* signatures per message */
+/* the stages answered without a reply when the MTA agrees */
+#define MD_NR	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
+	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 struct md_hdr {
 	char	*name;
@@ -67,6 +70,10 @@ struct md_conn {
 	struct mauth_signer	*signer;
 	char			 signed_by[512];
 	char			 qid[64];	/* macro i, once given */
+	/* stages the MTA expects no reply for (SMFIP_NR_*, negotiated) */
+	unsigned long		 nr;
+	char			 conn_fail[96];	/* connection: every message */
+	char			 fail[96];	/* this message, at its next reply */
 };
 
 /* msg_reset - forget the message (not the connection) */
@@ -95,6 +102,7 @@ msg_reset(struct md_conn *c)
 	c->nar_del = 0;
 	c->signed_by[0] = '\0';
 	c->qid[0] = '\0';
+	c->fail[0] = '\0';
 }
 
 /* conn_get - the connection's state, made on first use; NULL on ENOMEM */
@@ -188,7 +196,58 @@ failsafe(SMFICTX *ctx, struct md_conn *c, const char *why)
 	}
 }
 
-/* md_negotiate - ask for header values with their leading space */
+/*
+ * stage_fail - a failure at a stage: the failsafe now when the MTA waits
+ * for a reply, else kept and given at the next stage that has one (end
+ * of message at the latest); the rest of the message is ignored
+ */
+static sfsistat
+stage_fail(SMFICTX *ctx, struct md_conn *c, unsigned long nrflag,
+    const char *why)
+{
+	if (c == NULL || !(c->nr & nrflag))
+		return failsafe(ctx, c, why);
+	if (c->fail[0] == '\0')
+		snprintf(c->fail, sizeof(c->fail), "%s", why);
+	return SMFIS_NOREPLY;
+}
+
+/* stage_ok - go on: no reply where none is expected */
+static sfsistat
+stage_ok(const struct md_conn *c, unsigned long nrflag)
+{
+	return c->nr & nrflag ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/*
+ * pending - a kept failure of the connection or the message: given now at
+ * a stage with a reply, else still kept; SMFIS_CONTINUE when none
+ */
+static sfsistat
+pending(SMFICTX *ctx, struct md_conn *c, unsigned long nrflag)
+{
+	if (c->fail[0] == '\0' && c->conn_fail[0] != '\0')
+		snprintf(c->fail, sizeof(c->fail), "%s", c->conn_fail);
+	if (c->fail[0] == '\0')
+		return SMFIS_CONTINUE;
+	if (c->nr & nrflag)
+		return SMFIS_NOREPLY;
+	{
+		char why[sizeof(c->fail)];
+
+		snprintf(why, sizeof(why), "%s", c->fail);
+		return failsafe(ctx, c, why);
+	}
+}
+
+/*
+ * md_negotiate - header values with their leading space; no RCPT, DATA or
+ * unknown commands (no callbacks for them); and, where the MTA offers it,
+ * no reply for connect, HELO, MAIL, headers, end of headers and body
+ * chunks: one round trip per message (end of message) instead of one per
+ * header field and chunk.  A failure before the end of the message is
+ * given at its end (stage_fail).
+ */
 static sfsistat
 md_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -199,10 +258,14 @@ md_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if ((c = conn_get(ctx)) == NULL)
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = f1 & SMFIP_HDR_LEADSPC;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NORCPT | SMFIP_NODATA |
+	    SMFIP_NOUNKNOWN | MD_NR);
 	*pf2 = 0;
 	*pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr = *pf1 & MD_NR;
+	md_log(MD_DEBUG, "negotiated: offered actions %#lx protocol %#lx, "
+	    "taken actions %#lx protocol %#lx", f0, f1, *pf0, *pf1);
 	return SMFIS_CONTINUE;
 }
 
@@ -227,7 +290,7 @@ md_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
 		    sizeof(c->ip));
 	md_log(MD_DEBUG, "connect %s [%s]", md_esc(host, 128), c->ip);
-	return SMFIS_CONTINUE;
+	return stage_ok(c, SMFIP_NR_CONN);
 }
 
 /* md_helo - the HELO/EHLO name (SPF's HELO identity) */
@@ -239,9 +302,13 @@ md_helo(SMFICTX *ctx, char *helo)
 	if ((c = conn_get(ctx)) == NULL)
 		return failsafe(ctx, NULL, "out of memory");
 	free(c->helo);
-	if ((c->helo = strdup(helo != NULL ? helo : "")) == NULL)
-		return failsafe(ctx, c, "out of memory");
-	return SMFIS_CONTINUE;
+	if ((c->helo = strdup(helo != NULL ? helo : "")) == NULL) {
+		/* every message of the connection gets the failsafe */
+		snprintf(c->conn_fail, sizeof(c->conn_fail),
+		    "out of memory at HELO");
+		return stage_fail(ctx, c, SMFIP_NR_HELO, c->conn_fail);
+	}
+	return stage_ok(c, SMFIP_NR_HELO);
 }
 
 /*
@@ -284,13 +351,16 @@ md_envfrom(SMFICTX *ctx, char **argv)
 {
 	const char *a, *auth;
 	struct md_conn *c;
+	sfsistat st;
 	size_t len;
 
 	if ((c = conn_get(ctx)) == NULL)
 		return failsafe(ctx, NULL, "out of memory");
 	msg_reset(c);
+	if ((st = pending(ctx, c, SMFIP_NR_MAIL)) != SMFIS_CONTINUE)
+		return st;
 	if ((c->live = md_live_get()) == NULL)
-		return failsafe(ctx, c, "no configuration");
+		return stage_fail(ctx, c, SMFIP_NR_MAIL, "no configuration");
 	a = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	len = strlen(a);
 	if (len >= 2 && a[0] == '<' && a[len - 1] == '>') {
@@ -298,7 +368,7 @@ md_envfrom(SMFICTX *ctx, char **argv)
 		len -= 2;
 	}
 	if ((c->mailfrom = str_ndup(a, len)) == NULL)
-		return failsafe(ctx, c, "out of memory");
+		return stage_fail(ctx, c, SMFIP_NR_MAIL, "out of memory");
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	c->auth = auth != NULL && auth[0] != '\0';
 	c->internal = md_net_match(c->live->conf, c->ip[0] != '\0' ? c->ip :
@@ -307,10 +377,10 @@ md_envfrom(SMFICTX *ctx, char **argv)
 	if (may_sign(c) || !(c->live->conf->mode & MD_MODE_VERIFY)) {
 		md_log(MD_DEBUG, "%s: MAIL FROM <%s>: decided at end of "
 		    "headers", queue_id(ctx), md_esc(c->mailfrom, 256));
-		return SMFIS_CONTINUE;
+		return stage_ok(c, SMFIP_NR_MAIL);
 	}
 	if (check_envelope(c) == -1)
-		return failsafe(ctx, c, "check setup failed");
+		return stage_fail(ctx, c, SMFIP_NR_MAIL, "check setup failed");
 	if (md_log_debug()) {
 		const struct mauth_spf_eval *m = mauth_check_spf(c->chk);
 		const struct mauth_spf_eval *h = mauth_check_spf_helo(c->chk);
@@ -321,18 +391,18 @@ md_envfrom(SMFICTX *ctx, char **argv)
 		    "none", h != NULL ?
 		    mauth_spf_result_str(mauth_spf_eval_result(h)) : "none");
 	}
-	return SMFIS_CONTINUE;
+	return stage_ok(c, SMFIP_NR_MAIL);
 }
 
 /*
  * feed_check - one header field straight to the check (incoming from MAIL
- * FROM on); counted against the same limits as kept fields
+ * FROM on); 0 or -1
  */
-static sfsistat
-feed_check(SMFICTX *ctx, struct md_conn *c, const char *name,
-    const char *value, size_t vlen)
+static int
+feed_check(struct md_conn *c, const char *name, const char *value,
+    size_t vlen)
 {
-	char *v = NULL;
+	char *v;
 	int rc;
 
 	if (c->leadspc)
@@ -341,15 +411,14 @@ feed_check(SMFICTX *ctx, struct md_conn *c, const char *name,
 	else {
 		/* without SMFIP_HDR_LEADSPC the MTA dropped the space */
 		if ((v = malloc(vlen + 2)) == NULL)
-			return failsafe(ctx, c, "out of memory");
+			return -1;
 		v[0] = ' ';
 		memcpy(v + 1, value, vlen + 1);
 		rc = mauth_check_header(c->chk, name, strlen(name), v,
 		    vlen + 1);
 		free(v);
 	}
-	return rc == MAUTH_OK ? SMFIS_CONTINUE :
-	    failsafe(ctx, c, "check header failed");
+	return rc == MAUTH_OK ? 0 : -1;
 }
 
 /*
@@ -362,34 +431,42 @@ md_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct md_conn *c;
 	struct md_hdr *h;
+	sfsistat st;
 	size_t vlen;
 
-	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
-		return failsafe(ctx, c, "header before MAIL FROM");
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return failsafe(ctx, NULL, "header before MAIL FROM");
+	if ((st = pending(ctx, c, SMFIP_NR_HDR)) != SMFIS_CONTINUE)
+		return st;
+	if (c->live == NULL)
+		return stage_fail(ctx, c, SMFIP_NR_HDR,
+		    "header before MAIL FROM");
 	vlen = strlen(value);
 	if (str_casecmp(name, "Authentication-Results") == 0) {
 		c->ar_seen++;
 		if (mauth_authres_is_ours(value, vlen,
 		    c->live->authserv_id) != 0) {
 			if (c->nar_del == MD_MAX_AR)
-				return failsafe(ctx, c, "too many "
-				    "Authentication-Results fields");
+				return stage_fail(ctx, c, SMFIP_NR_HDR,
+				    "too many Authentication-Results fields");
 			c->ar_del[c->nar_del++] = c->ar_seen;
 		}
 	}
 	if (c->nfields >= c->live->conf->max_headers ||
 	    c->hdrbytes + vlen + strlen(name) > MD_MAX_HDR_BYTES)
-		return failsafe(ctx, c, "header limit");
+		return stage_fail(ctx, c, SMFIP_NR_HDR, "header limit");
 	c->nfields++;
 	c->hdrbytes += vlen + strlen(name);
 	if (c->chk != NULL)
-		return feed_check(ctx, c, name, value, vlen);
+		return feed_check(c, name, value, vlen) == 0 ?
+		    stage_ok(c, SMFIP_NR_HDR) :
+		    stage_fail(ctx, c, SMFIP_NR_HDR, "check header failed");
 	if (c->nhdrs == c->hdrcap) {
 		size_t ncap = c->hdrcap == 0 ? 32 : c->hdrcap * 2;
 		struct md_hdr *n = reallocarray(c->hdrs, ncap, sizeof(*n));
 
 		if (n == NULL)
-			return failsafe(ctx, c, "out of memory");
+			return stage_fail(ctx, c, SMFIP_NR_HDR, "out of memory");
 		c->hdrs = n;
 		c->hdrcap = ncap;
 	}
@@ -401,7 +478,7 @@ md_header(SMFICTX *ctx, char *name, char *value)
 	if (h->name == NULL || h->value == NULL) {
 		free(h->name);
 		free(h->value);
-		return failsafe(ctx, c, "out of memory");
+		return stage_fail(ctx, c, SMFIP_NR_HDR, "out of memory");
 	}
 	if (c->leadspc)
 		memcpy(h->value, value, vlen + 1);
@@ -410,7 +487,7 @@ md_header(SMFICTX *ctx, char *name, char *value)
 		memcpy(h->value + 1, value, vlen + 1);
 	}
 	c->nhdrs++;
-	return SMFIS_CONTINUE;
+	return stage_ok(c, SMFIP_NR_HDR);
 }
 
 /* start_signer - an outgoing message: a signer for its signing entries */
@@ -501,24 +578,33 @@ md_eoh(SMFICTX *ctx)
 {
 	size_t idx[MD_MAX_KEYS_PER_MSG], n = 0;
 	struct md_conn *c;
+	sfsistat st;
 
-	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
-		return failsafe(ctx, c, "end of headers before MAIL FROM");
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return failsafe(ctx, NULL, "end of headers before MAIL FROM");
+	if ((st = pending(ctx, c, SMFIP_NR_EOH)) != SMFIS_CONTINUE)
+		return st;
+	if (c->live == NULL)
+		return stage_fail(ctx, c, SMFIP_NR_EOH,
+		    "end of headers before MAIL FROM");
 	(void)queue_id(ctx);
 	if (c->chk != NULL)
-		return mauth_check_eoh(c->chk) == MAUTH_OK ? SMFIS_CONTINUE :
-		    failsafe(ctx, c, "check failed at end of headers");
+		return mauth_check_eoh(c->chk) == MAUTH_OK ?
+		    stage_ok(c, SMFIP_NR_EOH) : stage_fail(ctx, c,
+		    SMFIP_NR_EOH, "check failed at end of headers");
 	if (may_sign(c))
 		n = signing_entries(c, idx, MD_MAX_KEYS_PER_MSG);
 	if (n > 0) {
 		c->outgoing = true;
 		if (start_signer(c, idx, n) == -1)
-			return failsafe(ctx, c, "signer setup failed");
+			return stage_fail(ctx, c, SMFIP_NR_EOH,
+			    "signer setup failed");
 	} else if (c->live->conf->mode & MD_MODE_VERIFY) {
 		if (start_check(c) == -1)
-			return failsafe(ctx, c, "check setup failed");
+			return stage_fail(ctx, c, SMFIP_NR_EOH,
+			    "check setup failed");
 	}
-	return SMFIS_CONTINUE;
+	return stage_ok(c, SMFIP_NR_EOH);
 }
 
 /* md_body - a body chunk to the signer or the check */
@@ -526,15 +612,21 @@ static sfsistat
 md_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 {
 	struct md_conn *c;
+	sfsistat st;
 
-	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
-		return failsafe(ctx, c, "body before MAIL FROM");
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return failsafe(ctx, NULL, "body before MAIL FROM");
+	if ((st = pending(ctx, c, SMFIP_NR_BODY)) != SMFIS_CONTINUE)
+		return st;
+	if (c->live == NULL)
+		return stage_fail(ctx, c, SMFIP_NR_BODY,
+		    "body before MAIL FROM");
 	if (c->signer != NULL &&
 	    mauth_signer_body(c->signer, buf, len) != MAUTH_OK)
-		return failsafe(ctx, c, "signer body failed");
+		return stage_fail(ctx, c, SMFIP_NR_BODY, "signer body failed");
 	if (c->chk != NULL && mauth_check_body(c->chk, buf, len) != MAUTH_OK)
-		return failsafe(ctx, c, "check body failed");
-	return SMFIS_CONTINUE;
+		return stage_fail(ctx, c, SMFIP_NR_BODY, "check body failed");
+	return stage_ok(c, SMFIP_NR_BODY);
 }
 
 /* insert_top - smfi_insheader at index 0; leading space as negotiated */
@@ -725,7 +817,12 @@ md_eom(SMFICTX *ctx)
 	sfsistat st;
 	size_t i;
 
-	if ((c = smfi_getpriv(ctx)) == NULL || c->live == NULL)
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return failsafe(ctx, NULL, "end of message before MAIL FROM");
+	/* a failure kept from a stage without a reply is given now */
+	if ((st = pending(ctx, c, 0)) != SMFIS_CONTINUE)
+		return st;
+	if (c->live == NULL)
 		return failsafe(ctx, c, "end of message before MAIL FROM");
 	snprintf(qid, sizeof(qid), "%s", queue_id(ctx));
 	/* highest occurrence first: removals do not renumber the rest */

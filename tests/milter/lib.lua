@@ -43,11 +43,22 @@ function read_message(path)
 	return fields, body:gsub("\n", "\r\n")
 end
 
+-- rcpt: RCPT TO, as an MTA does: not sent when mauthd asked for none
+-- (SMFIP_NORCPT; miltertest then refuses the call with this message)
+function rcpt(c, addr)
+	local ok, err = pcall(mt.rcptto, c, addr)
+	if ok then
+		if err ~= nil then fail("rcptto: " .. tostring(err)) end
+	elseif not tostring(err):find("negotiated SMFIP_NORCPT", 1, true) then
+		fail("rcptto: " .. tostring(err))
+	end
+end
+
 -- one message on conn: envelope, fields, body; returns the reply
 function send_message(c, qid, mailfrom, fields, body)
 	if mt.macro(c, SMFIC_MAIL, "i", qid) ~= nil then fail("macro") end
 	if mt.mailfrom(c, mailfrom) ~= nil then fail("mailfrom") end
-	if mt.rcptto(c, "<bob@sink.test>") ~= nil then fail("rcptto") end
+	rcpt(c, "<bob@sink.test>")
 	for _, h in ipairs(fields) do
 		if mt.header(c, h.name, h.value) ~= nil then
 			fail("header " .. h.name)

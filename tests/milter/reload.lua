@@ -8,7 +8,7 @@ local fields, body = read_message(src .. "/testdata/verify/to-sign.eml")
 local c = open_conn("127.0.0.2", "client.bank.test")
 if mt.macro(c, SMFIC_MAIL, "i", "RL1") ~= nil then fail("macro") end
 if mt.mailfrom(c, "<alice@bank.test>") ~= nil then fail("mailfrom") end
-if mt.rcptto(c, "<bob@sink.test>") ~= nil then fail("rcptto") end
+rcpt(c, "<bob@sink.test>")
 for _, h in ipairs(fields) do
 	if mt.header(c, h.name, h.value) ~= nil then fail("header") end
 end

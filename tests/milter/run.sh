@@ -311,7 +311,7 @@ run_miltertest() {
 	# failsafe: a message that cannot be checked is tempfailed
 	write_conf "$tmp/fs.conf" "max_headers = 10"
 	start "$tmp/fs.conf" || { ko "mauthd start (failsafe)"; return; }
-	mt "failsafe: over max_headers -> tempfail" failsafe.lua
+	mt "failsafe: over max_headers -> tempfail at end of message" failsafe.lua
 	if logline FS1 | grep -q 'not checked (header limit): failsafe action=tempfail'; then
 		ok "failsafe: logged"
 	else

@@ -34,7 +34,7 @@ if mt.macro(c, SMFIC_MAIL, "i", "SIGN2", "{auth_authen}", "alice") ~= nil then
 	fail("macro")
 end
 if mt.mailfrom(c, "<alice@bank.test>") ~= nil then fail("mailfrom") end
-if mt.rcptto(c, "<bob@sink.test>") ~= nil then fail("rcptto") end
+rcpt(c, "<bob@sink.test>")
 for _, h in ipairs(fields) do
 	if mt.header(c, h.name, h.value) ~= nil then fail("header") end
 end
