@@ -203,9 +203,10 @@ def main():
     emit("key p= as a bare RSAPublicKey (RFC 6376 3.6.1)", sig + plain)
     sig = dkim.sign(plain, b"huge", DOMAIN, rsa8192_pem,
                     canonicalize=(b"relaxed", b"relaxed"))
-    emit("rsa-8192 key record of 1400+ bytes", sig + plain,
-         "nopass: key record too long for libopendkim (1024 bytes); "
-         "RFC 8301 3.2 requires only up to 4096 bits")
+    # RFC 8301 3.2: verifiers MUST handle 1024-4096 bits and may go
+    # further; the native engine has no 1024-byte key buffer, so RSA-8192
+    # verifies (libopendkim, the reference engine, cannot: permerror).
+    emit("rsa-8192 key record of 1400+ bytes", sig + plain)
     with open(os.path.join(out, "manifest.tsv"), "w") as f:
         f.write("\n".join(manifest) + "\n")
 

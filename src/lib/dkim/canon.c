@@ -56,9 +56,15 @@ stage_flush(struct sign_body *b)
 static int
 emit(struct sign_body *b, const void *p, size_t n)
 {
+	uint64_t over;
 	int rc;
 
 	b->len += n;
+	if (b->limited && b->len > b->limit) {
+		/* the verifier's l=: bytes past the limit are counted only */
+		over = b->len - b->limit;
+		n = over >= n ? 0 : n - (size_t)over;
+	}
 	if (n > sizeof(b->stage) - b->nstage) {
 		if ((rc = stage_flush(b)) != MAUTH_OK)
 			return rc;
@@ -290,7 +296,11 @@ relaxed_part(struct sign_body *b, const uint8_t *p, size_t n)
 				return rc;
 			b->open = true;
 		}
-		if (b->wsp) {
+		if (b->wsp && b->limited) {
+			if ((rc = emit(b, " ", 1)) != MAUTH_OK)
+				return rc;
+			b->wsp = false;
+		} else if (b->wsp) {
 			if (b->nstage == sizeof(b->stage) &&
 			    (rc = stage_flush(b)) != MAUTH_OK)
 				return rc;
@@ -298,7 +308,7 @@ relaxed_part(struct sign_body *b, const uint8_t *p, size_t n)
 			b->len++;
 			b->wsp = false;
 		}
-		if (w <= sizeof(b->stage) - b->nstage) {
+		if (!b->limited && w <= sizeof(b->stage) - b->nstage) {
 			memcpy(b->stage + b->nstage, p + i, w);
 			b->nstage += w;
 			b->len += w;
@@ -335,11 +345,21 @@ eol(struct sign_body *b)
 int
 sign_body_init(struct sign_body *b, int canon)
 {
+	return sign_body_init_md(b, canon, sign_sha256(), false, 0);
+}
+
+/* sign_body_init_md - any digest, optionally a limit (the verifier's l=) */
+int
+sign_body_init_md(struct sign_body *b, int canon, const EVP_MD *md,
+    bool limited, uint64_t limit)
+{
 	memset(b, 0, offsetof(struct sign_body, stage));
 	b->canon = canon;
+	b->limited = limited;
+	b->limit = limit;
 	if ((b->md = EVP_MD_CTX_new()) == NULL)
 		return MAUTH_ERR_NOMEM;
-	if (EVP_DigestInit_ex(b->md, sign_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(b->md, md, NULL) != 1) {
 		EVP_MD_CTX_free(b->md);
 		b->md = NULL;
 		return MAUTH_ERR_INTERNAL;
@@ -397,6 +417,7 @@ sign_body_add(struct sign_body *b, const void *buf, size_t len)
 		 * copied in one step.
 		 */
 		if (n > 0 && n + 2 <= sizeof(b->stage) && !b->open &&
+		    !b->limited &&
 		    !b->wsp && !dirty && (b->canon == MAUTH_CANON_SIMPLE ||
 		    p[n - 1] != ' ')) {
 			if ((b->empty > 0 &&
@@ -446,8 +467,10 @@ sign_body_final(struct sign_body *b, uint8_t out[32], uint64_t *len)
 	if ((rc = stage_flush(b)) != MAUTH_OK)
 		return rc;
 	b->done = true;
-	if (EVP_DigestFinal_ex(b->md, out, &olen) != 1 || olen != 32)
+	if (EVP_MD_CTX_get_size(b->md) > 32 ||
+	    EVP_DigestFinal_ex(b->md, out, &olen) != 1 || olen == 0)
 		return MAUTH_ERR_INTERNAL;
+	b->mdlen = olen;
 	if (len != NULL)
 		*len = b->len;
 	return MAUTH_OK;

@@ -2,10 +2,16 @@
  * dkim_int.h - internals of DKIM verification (RFC 6376, RFC 8463, RFC 8301),
  * used by the per-message check pipeline (src/lib/check) and the tests.
  *
+ * Two engines implement it, chosen per message by dkimv_options.libopendkim:
+ * the native one (verify.c, verify_key.c: our canonicalizers, OpenSSL 3,
+ * decoded keys cached), the default, and the libopendkim adapter
+ * (dkim_odkim.c), kept as the reference the native one is compared with.
+ *
  * Two objects:
- *   struct dkimv_lib  process-wide: wraps one libopendkim DKIM_LIB with every
- *                     option set and our DNS hooks installed.  Create it
- *                     before threads start; then share it read-only.
+ *   struct dkimv_lib  process-wide: the native engine's key cache and one
+ *                     libopendkim DKIM_LIB with every option set and our
+ *                     DNS hooks installed.  Create it before threads start;
+ *                     then share it (the key cache locks itself).
  *   struct dkimv      one message: header fields one per call, end of
  *                     headers (key lookups happen here, through the
  *                     resolver given), body chunks, end of message, then one
@@ -25,6 +31,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <openssl/evp.h>
+
 #include "mauth/dkim.h"
 #include "mauth/dns.h"
 
@@ -34,6 +42,11 @@
 					   libopendkim (for h=dkim-signature) */
 #define DKIMV_MAX_FIELD		255	/* bytes kept of d=, i=, s=, a= */
 #define DKIMV_KEY_MAX		1024	/* libopendkim's key buffer (BUFRSZ) */
+#define DKIMV_KEY_TAGS		64	/* tags of one tag-list */
+#define DKIMV_KEYCACHE_MAX	1024	/* decoded keys kept (native engine) */
+#define DKIMV_MAX_HDR_BYTES	(1024 * 1024)	/* header bytes kept (native) */
+#define DKIMV_MAX_HDR_FIELDS	4096	/* header fields kept (native) */
+#define DKIMV_MAX_HNAMES	512	/* names in one h= (native) */
 
 /* Per-message options; initialise with dkimv_options_init(). */
 struct dkimv_options {
@@ -42,6 +55,8 @@ struct dkimv_options {
 	int64_t		now;		/* clock for t=/x=; 0 = time(NULL) */
 	bool		allow_rsa_sha1;	/* legacy (tests only): evaluate rsa-sha1
 					   instead of answering policy */
+	bool		libopendkim;	/* verify with libopendkim (the
+					   reference); default false: native */
 };
 
 struct dkimv_lib;
@@ -166,5 +181,118 @@ void	dkim_bodylen_add(struct dkim_bodylen *b, const uint8_t *p, size_t len);
 /* final lengths after the last chunk */
 void	dkim_bodylen_final(const struct dkim_bodylen *b, uint64_t *simple,
 	    uint64_t *relaxed);
+
+/* ---- the engines ------------------------------------------------------- */
+
+/*
+ * The libopendkim adapter (dkim_odkim.c) under the same contract as
+ * dkimv_*; the dkimv_* entry points (verify.c) dispatch to it when
+ * dkimv_options.libopendkim is set.
+ */
+struct odkim_lib;
+struct odkim_v;
+int	odkim_lib_new(struct odkim_lib **out, char *errbuf, size_t errlen)
+	    __attribute__((warn_unused_result));
+void	odkim_lib_free(struct odkim_lib *lib);
+int	odkim_new(struct odkim_lib *lib, struct mauth_resolver *r,
+	    struct mauth_dns_budget *budget, const struct dkimv_options *opts,
+	    struct odkim_v **out) __attribute__((warn_unused_result));
+int	odkim_header(struct odkim_v *v, const char *name, size_t namelen,
+	    const char *value, size_t valuelen)
+	    __attribute__((warn_unused_result));
+int	odkim_eoh(struct odkim_v *v) __attribute__((warn_unused_result));
+int	odkim_body(struct odkim_v *v, const void *buf, size_t len)
+	    __attribute__((warn_unused_result));
+int	odkim_eom(struct odkim_v *v) __attribute__((warn_unused_result));
+size_t	odkim_count(const struct odkim_v *v);
+const struct mauth_dkim_sig *odkim_sig(const struct odkim_v *v, size_t i);
+size_t	odkim_nsigfields(const struct odkim_v *v);
+void	odkim_free(struct odkim_v *v);
+
+/* ---- native engine helpers (verify_key.c) ------------------------------- */
+
+/* One tag=value of a tag-list (RFC 6376 3.2); pointers into the text. */
+struct dkimv_tag {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;		/* FWS trimmed at both ends */
+	size_t		 vallen;
+};
+
+/*
+ * dkimv_tag_list - split s[0..len) into at most max tags; false when it is
+ * not a valid tag-list (syntax, duplicate tag, more than max tags).
+ */
+bool	dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags,
+	    size_t max, size_t *ntags);
+/* dkimv_tag_find - the tag called name, or NULL */
+const struct dkimv_tag *dkimv_tag_find(const struct dkimv_tag *tags,
+	    size_t n, const char *name);
+
+/*
+ * dkimv_b64_decode - base64 (RFC 4648, FWS ignored) of p[0..len) into out;
+ * the length, or -1 (bad character, bad padding, out too small).
+ */
+ssize_t	dkimv_b64_decode(const char *p, size_t len, uint8_t *out,
+	    size_t outlen);
+
+/* A parsed key record (RFC 6376 3.6.1); p points into the record. */
+struct dkimv_keyrec {
+	char		 ktype[16];	/* k= as written; "" when absent */
+	bool		 testing;	/* t=y */
+	bool		 strict;	/* t=s */
+	const char	*p;		/* p= value, FWS inside kept */
+	size_t		 plen;
+};
+
+/*
+ * dkimv_keyrec_parse - parse the key record txt[0..len) for a signature
+ * with a= ed25519-sha256 (ed25519) or rsa-*, whose hash is hashname
+ * ("sha256", "sha1"), identity i= and domain d= (for t=s).  Returns
+ * MAUTH_DKIM_NONE when the key may be used (k->p is the non-empty p=), or
+ * MAUTH_DKIM_PERMERROR with the reason in why: not a tag-list, k= not
+ * matching a=, v= not first or not DKIM1, no p=, h= not allowing the hash,
+ * s= without email, t=s with i= in a subdomain, empty p= (revoked).
+ */
+int	dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
+	    const char *hashname, const char *identity, const char *domain,
+	    struct dkimv_keyrec *k, char *why, size_t whylen);
+
+/*
+ * The process-wide cache of decoded public keys, keyed by key type and the
+ * exact p= text; thread-safe, at most max entries (least recently used
+ * dropped).  A key that does not decode is not kept.
+ */
+struct dkimv_keycache;
+struct dkimv_key;
+
+struct dkimv_keycache *dkimv_keycache_new(size_t max);
+void	dkimv_keycache_free(struct dkimv_keycache *c);
+/*
+ * dkimv_keycache_get - the key for p[0..plen) (FWS ignored): a reference in
+ * *out (release with dkimv_key_put) and MAUTH_DKIM_NONE; or
+ * MAUTH_DKIM_PERMERROR with the reason (p= not base64, not a key of that
+ * type); or MAUTH_ERR_NOMEM.
+ */
+int	dkimv_keycache_get(struct dkimv_keycache *c, bool ed25519,
+	    const char *p, size_t plen, struct dkimv_key **out, char *why,
+	    size_t whylen) __attribute__((warn_unused_result));
+void	dkimv_key_put(struct dkimv_key *k);
+/* decodes done (misses), hits, entries now */
+void	dkimv_keycache_stats(struct dkimv_keycache *c, uint64_t *decodes,
+	    uint64_t *hits, size_t *n);
+/* RSA modulus bits, 256 for Ed25519 */
+unsigned dkimv_key_bits(const struct dkimv_key *k);
+EVP_PKEY *dkimv_key_pkey(const struct dkimv_key *k);
+/*
+ * dkimv_key_verify - whether sig[0..siglen) is the key's signature of the
+ * digest d[0..dlen) made with md (RSA PKCS#1 v1.5; Ed25519 over the
+ * digest's bytes, RFC 8463 3): 1 yes, 0 no, -1 resource failure.
+ */
+int	dkimv_key_verify(const struct dkimv_key *k, const EVP_MD *md,
+	    const uint8_t *d, size_t dlen, const uint8_t *sig, size_t siglen);
+
+/* the key cache of a library (tests) */
+struct dkimv_keycache *dkimv_lib_keycache(struct dkimv_lib *lib);
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * dkim_odkim.c - the libopendkim adapter: the only file of mauth that
- * includes <opendkim/dkim.h>.
+ * includes <opendkim/dkim.h>.  It is the reference engine, chosen with
+ * dkimv_options.libopendkim; the dkimv_* entry points (verify.c) call its
+ * odkim_* functions then.
  *
  * libopendkim does the canonicalization and the cryptography.  Around it:
  *  - its key lookups go through our resolver (dkim_dns_set_query_*): the
@@ -38,7 +40,7 @@
 #define MAX_FIELDS_SEEN	100000	/* DKIM-Signature fields recorded at all */
 #define DKIMV_ODKIM_DRIFT 1000000000ULL /* libopendkim's clock drift, s */
 
-struct dkimv_lib {
+struct odkim_lib {
 	DKIM_LIB	*odkim;
 };
 
@@ -64,8 +66,8 @@ struct sigrec {
 	char			*reason;	/* owned; out.reason */
 };
 
-struct dkimv {
-	struct dkimv_lib	*lib;
+struct odkim_v {
+	struct odkim_lib	*lib;
 	struct mauth_resolver	*r;
 	struct mauth_dns_budget	*budget;
 	struct dkimv_options	 opts;
@@ -92,18 +94,7 @@ struct dkimv {
 };
 
 /* The verifier running libopendkim on this thread (see the top comment). */
-static _Thread_local struct dkimv *tls_cur;
-
-/* dkimv_options_init - the defaults (RFC 8301 3.2: 1024-bit minimum) */
-void
-dkimv_options_init(struct dkimv_options *o)
-{
-	if (o == NULL)
-		return;
-	memset(o, 0, sizeof(*o));
-	o->max_signatures = 5;
-	o->min_rsa_bits = 1024;
-}
+static _Thread_local struct odkim_v *tls_cur;
 
 /* ---- DNS hooks --------------------------------------------------------- */
 
@@ -209,7 +200,7 @@ static int
 hook_start(void *srv, int type, unsigned char *query, unsigned char *buf,
     size_t buflen, void **qh)
 {
-	struct dkimv *v = tls_cur;
+	struct odkim_v *v = tls_cur;
 	struct mauth_dns_answer *ans = NULL;
 	struct lookup *lk;
 	const uint8_t *recs[16];
@@ -360,7 +351,7 @@ b_equal(const char *a, const char *b)
 static DKIM_CBSTAT
 prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 {
-	struct dkimv *v = dkim_get_user_context(dkim);
+	struct odkim_v *v = dkim_get_user_context(dkim);
 	const char *b;
 	size_t k;
 	bool ok;
@@ -393,11 +384,11 @@ prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 
 /* ---- the library ------------------------------------------------------- */
 
-/* dkimv_lib_new - one DKIM_LIB, options set, hooks installed */
+/* odkim_lib_new - one DKIM_LIB, options set, hooks installed */
 int
-dkimv_lib_new(struct dkimv_lib **out, char *errbuf, size_t errlen)
+odkim_lib_new(struct odkim_lib **out, char *errbuf, size_t errlen)
 {
-	struct dkimv_lib *lib;
+	struct odkim_lib *lib;
 	unsigned int flags, minbits;
 	uint64_t drift;
 
@@ -448,9 +439,9 @@ dkimv_lib_new(struct dkimv_lib **out, char *errbuf, size_t errlen)
 	return MAUTH_OK;
 }
 
-/* dkimv_lib_free - free the library; NULL is a no-op */
+/* odkim_lib_free - free the library; NULL is a no-op */
 void
-dkimv_lib_free(struct dkimv_lib *lib)
+odkim_lib_free(struct odkim_lib *lib)
 {
 	if (lib == NULL)
 		return;
@@ -460,13 +451,13 @@ dkimv_lib_free(struct dkimv_lib *lib)
 
 /* ---- one message ------------------------------------------------------- */
 
-/* dkimv_new - a verifier for one message */
+/* odkim_new - a verifier for one message */
 int
-dkimv_new(struct dkimv_lib *lib, struct mauth_resolver *r,
+odkim_new(struct odkim_lib *lib, struct mauth_resolver *r,
     struct mauth_dns_budget *budget, const struct dkimv_options *opts,
-    struct dkimv **out)
+    struct odkim_v **out)
 {
-	struct dkimv *v;
+	struct odkim_v *v;
 	DKIM_STAT st = DKIM_STAT_OK;
 
 	if (out == NULL)
@@ -491,7 +482,7 @@ dkimv_new(struct dkimv_lib *lib, struct mauth_resolver *r,
 	v->dkim = dkim_verify(lib->odkim, (const unsigned char *)"mauth",
 	    NULL, &st);
 	if (v->lookups == NULL || v->dkim == NULL) {
-		dkimv_free(v);
+		odkim_free(v);
 		return MAUTH_ERR_NOMEM;
 	}
 	(void)dkim_set_user_context(v->dkim, v);
@@ -499,9 +490,9 @@ dkimv_new(struct dkimv_lib *lib, struct mauth_resolver *r,
 	return MAUTH_OK;
 }
 
-/* dkimv_free - free a verifier; NULL is a no-op */
+/* odkim_free - free a verifier; NULL is a no-op */
 void
-dkimv_free(struct dkimv *v)
+odkim_free(struct odkim_v *v)
 {
 	size_t i;
 
@@ -541,7 +532,7 @@ field_name_ok(const char *name, size_t len)
  * built.
  */
 static DKIM_STAT
-feed_field(struct dkimv *v, const char *name, size_t namelen,
+feed_field(struct odkim_v *v, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
 	struct buf b;
@@ -568,9 +559,9 @@ feed_field(struct dkimv *v, const char *name, size_t namelen,
 	return st;
 }
 
-/* dkimv_header - one header field (see dkim_int.h) */
+/* odkim_header - one header field (see dkim_int.h) */
 int
-dkimv_header(struct dkimv *v, const char *name, size_t namelen,
+odkim_header(struct odkim_v *v, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
 	struct sigrec *s, *ns;
@@ -651,16 +642,16 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	return MAUTH_OK;
 }
 
-/* dkimv_nsigfields - DKIM-Signature fields seen so far */
+/* odkim_nsigfields - DKIM-Signature fields seen so far */
 size_t
-dkimv_nsigfields(const struct dkimv *v)
+odkim_nsigfields(const struct odkim_v *v)
 {
 	return v != NULL ? v->nsigs : 0;
 }
 
-/* dkimv_eoh - end of headers: libopendkim screens and fetches keys here */
+/* odkim_eoh - end of headers: libopendkim screens and fetches keys here */
 int
-dkimv_eoh(struct dkimv *v)
+odkim_eoh(struct odkim_v *v)
 {
 	if (v == NULL)
 		return MAUTH_ERR_INVAL;
@@ -686,7 +677,7 @@ dkimv_eoh(struct dkimv *v)
  * counter when a signature has l=); false once libopendkim has stopped.
  */
 static bool
-body_feed(struct dkimv *v, const uint8_t *p, size_t n)
+body_feed(struct odkim_v *v, const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return true;
@@ -700,9 +691,9 @@ body_feed(struct dkimv *v, const uint8_t *p, size_t n)
 	return true;
 }
 
-/* dkimv_body - a body chunk, bare LF turned into CRLF as it streams */
+/* odkim_body - a body chunk, bare LF turned into CRLF as it streams */
 int
-dkimv_body(struct dkimv *v, const void *buf, size_t len)
+odkim_body(struct odkim_v *v, const void *buf, size_t len)
 {
 	static const uint8_t crlf[2] = { '\r', '\n' };
 	const uint8_t *p = buf, *nl;
@@ -739,7 +730,7 @@ dkimv_body(struct dkimv *v, const void *buf, size_t len)
 
 /* lookup_find - the lookup made for sel._domainkey.dom, or NULL */
 static const struct lookup *
-lookup_find(const struct dkimv *v, const char *sel, const char *dom)
+lookup_find(const struct odkim_v *v, const char *sel, const char *dom)
 {
 	char q[256];
 	size_t i;
@@ -777,7 +768,7 @@ dns_problem(const struct lookup *lk)
  *  - KEYTOOSMALL and MBSFAILED are local policy.
  */
 static int
-odkim_result(const struct dkimv *v, DKIM_SIGINFO *sig, DKIM_STAT msgstat,
+odkim_result(const struct odkim_v *v, DKIM_SIGINFO *sig, DKIM_STAT msgstat,
     char *why, size_t whylen)
 {
 	const struct lookup *lk = NULL;
@@ -915,7 +906,7 @@ odkim_result(const struct dkimv *v, DKIM_SIGINFO *sig, DKIM_STAT msgstat,
  * covered; we do not accept a signature that leaves some unsigned).
  */
 static void
-finish_candidate(struct dkimv *v, struct sigrec *s, DKIM_SIGINFO *sig,
+finish_candidate(struct odkim_v *v, struct sigrec *s, DKIM_SIGINFO *sig,
     char *why, size_t whylen)
 {
 	const struct lookup *lk;
@@ -968,9 +959,9 @@ finish_candidate(struct dkimv *v, struct sigrec *s, DKIM_SIGINFO *sig,
 	}
 }
 
-/* dkimv_eom - end of message: run libopendkim's checks, build results */
+/* odkim_eom - end of message: run libopendkim's checks, build results */
 int
-dkimv_eom(struct dkimv *v)
+odkim_eom(struct odkim_v *v)
 {
 	DKIM_SIGINFO **list = NULL;
 	struct sigrec *s;
@@ -984,7 +975,7 @@ dkimv_eom(struct dkimv *v)
 		return MAUTH_ERR_INVAL;
 	if (v->eom_done)
 		return MAUTH_OK;
-	if (!v->eoh_done && (rc = dkimv_eoh(v)) != MAUTH_OK)
+	if (!v->eoh_done && (rc = odkim_eoh(v)) != MAUTH_OK)
 		return rc;
 	if (v->eoh_stat == DKIM_STAT_OK && !v->skip_body && v->body_any &&
 	    !v->body_crlf) {
@@ -1048,16 +1039,16 @@ dkimv_eom(struct dkimv *v)
 	return MAUTH_OK;
 }
 
-/* dkimv_count - results after dkimv_eom */
+/* odkim_count - results after dkimv_eom */
 size_t
-dkimv_count(const struct dkimv *v)
+odkim_count(const struct odkim_v *v)
 {
 	return v != NULL ? v->nresults : 0;
 }
 
-/* dkimv_sig - result i, or NULL */
+/* odkim_sig - result i, or NULL */
 const struct mauth_dkim_sig *
-dkimv_sig(const struct dkimv *v, size_t i)
+odkim_sig(const struct odkim_v *v, size_t i)
 {
 	if (v == NULL || i >= v->nresults)
 		return NULL;

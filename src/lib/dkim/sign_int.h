@@ -43,6 +43,9 @@ struct sign_body {
 	bool		 open;		/* current line has output content */
 	bool		 wsp;		/* relaxed: pending white space run */
 	bool		 done;
+	bool		 limited;	/* verifier: hash only limit bytes (l=) */
+	uint64_t	 limit;
+	unsigned	 mdlen;		/* digest bytes written by _final */
 	size_t		 nstage;
 	uint8_t		 stage[SIGN_STAGE];
 };
@@ -50,10 +53,17 @@ struct sign_body {
 /* sign_body_init - set up; MAUTH_OK or MAUTH_ERR_NOMEM */
 int	sign_body_init(struct sign_body *b, int canon)
 	    __attribute__((warn_unused_result));
+/*
+ * sign_body_init_md - the same with the digest md (at most 32 bytes) and,
+ * when limited, only the first limit canonical bytes hashed (the
+ * verifier's l=, RFC 6376 3.5); len still counts every canonical byte.
+ */
+int	sign_body_init_md(struct sign_body *b, int canon, const EVP_MD *md,
+	    bool limited, uint64_t limit) __attribute__((warn_unused_result));
 /* sign_body_add - one chunk; MAUTH_OK or MAUTH_ERR_INTERNAL (EVP) */
 int	sign_body_add(struct sign_body *b, const void *buf, size_t len)
 	    __attribute__((warn_unused_result));
-/* sign_body_final - the SHA-256 into out[32]; *len = canonical length */
+/* sign_body_final - the digest into out[32] (b->mdlen bytes); *len = canonical length */
 int	sign_body_final(struct sign_body *b, uint8_t out[32], uint64_t *len)
 	    __attribute__((warn_unused_result));
 void	sign_body_free(struct sign_body *b);

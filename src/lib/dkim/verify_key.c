@@ -1,0 +1,657 @@
+/*
+ * verify_key.c - DKIM key records for the native verifier: the tag-list
+ * parser shared with verify.c (RFC 6376 3.2), the key record parse (RFC
+ * 6376 3.6.1, RFC 8463 4), and the process-wide cache of decoded public
+ * keys with their prepared verification contexts.
+ *
+ * The cache is keyed by the key type and the exact p= text (FWS removed):
+ * a record that changes gives another key, so DNS TTLs (the resolver's
+ * cache) decide freshness and nothing here expires.  Entries are
+ * refcounted; the cache holds one reference, each user one more.  The
+ * table is bounded; the least recently used entry goes first.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "mauth/common.h"
+#include "dkim/dkim_int.h"
+#include "dkim/sign_int.h"
+#include "util/ascii.h"
+#include "util/str.h"
+
+#define KEY_MAX_DER	4096	/* decoded p= bytes (RSA-16384 fits) */
+#define KEY_MAX_P	8192	/* p= characters without FWS */
+#define CACHE_BUCKETS	1024	/* hash buckets (power of two) */
+
+/* is_fws - folding white space (RFC 6376 2.8) */
+static bool
+is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* dkimv_tag_list - see dkim_int.h */
+bool
+dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags,
+    size_t max, size_t *ntags)
+{
+	size_t i = 0, j, k, n = 0, start, end, eq;
+
+	*ntags = 0;
+	while (i < len) {
+		start = i;
+		while (i < len && s[i] != ';')
+			i++;
+		end = i;
+		if (i < len)
+			i++;
+		while (start < end && is_fws(s[start]))
+			start++;
+		while (end > start && is_fws(s[end - 1]))
+			end--;
+		if (start == end) {
+			/* only a trailing ';' may leave an empty tag-spec */
+			for (j = i; j < len; j++)
+				if (!is_fws(s[j]))
+					return false;
+			break;
+		}
+		for (eq = start; eq < end && s[eq] != '='; eq++)
+			;
+		if (eq == end || n == max)
+			return false;
+		k = eq;
+		while (k > start && is_fws(s[k - 1]))
+			k--;
+		if (k == start || !ascii_is_alpha(s[start]))
+			return false;
+		for (j = start; j < k; j++)
+			if (!ascii_is_alnum(s[j]) && s[j] != '_')
+				return false;
+		tags[n].name = s + start;
+		tags[n].namelen = k - start;
+		j = eq + 1;
+		while (j < end && is_fws(s[j]))
+			j++;
+		tags[n].val = s + j;
+		tags[n].vallen = end - j;
+		for (; j < end; j++)
+			if (!is_fws(s[j]) && ((unsigned char)s[j] < 0x21 ||
+			    (unsigned char)s[j] > 0x7e))
+				return false;
+		for (j = 0; j < n; j++)
+			if (tags[j].namelen == tags[n].namelen &&
+			    memcmp(tags[j].name, tags[n].name,
+			    tags[n].namelen) == 0)
+				return false;
+		n++;
+	}
+	*ntags = n;
+	return true;
+}
+
+/* dkimv_tag_find - see dkim_int.h */
+const struct dkimv_tag *
+dkimv_tag_find(const struct dkimv_tag *tags, size_t n, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < n; i++)
+		if (tags[i].namelen == len &&
+		    memcmp(tags[i].name, name, len) == 0)
+			return &tags[i];
+	return NULL;
+}
+
+/* b64_val - the value of a base64 character, or -1 */
+static int
+b64_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* dkimv_b64_decode - see dkim_int.h */
+ssize_t
+dkimv_b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
+{
+	uint32_t acc = 0;
+	size_t i, o = 0, nbits = 0, pad = 0, nchars = 0;
+	int v;
+
+	for (i = 0; i < len; i++) {
+		if (is_fws(p[i]))
+			continue;
+		if (p[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64_val(p[i])) < 0)
+			return -1;	/* data after padding, bad character */
+		nchars++;
+		acc = (acc << 6) | (uint32_t)v;
+		nbits += 6;
+		if (nbits >= 8) {
+			nbits -= 8;
+			if (o == outlen)
+				return -1;
+			out[o++] = (uint8_t)(acc >> nbits);
+		}
+	}
+	/* RFC 4648 4: a final quantum of 2 or 3 characters; padding <= 2 */
+	if (pad > 2 || nchars % 4 == 1 ||
+	    (pad > 0 && (nchars + pad) % 4 != 0))
+		return -1;
+	return (ssize_t)o;
+}
+
+/* list_has - whether the colon-separated list p[0..len) holds word */
+static bool
+list_has(const char *p, size_t len, const char *word, bool *any_known,
+    const char *const *known)
+{
+	size_t i = 0, s, e, k;
+	bool found = false;
+
+	while (i <= len) {
+		s = i;
+		while (i < len && p[i] != ':')
+			i++;
+		e = i;
+		while (s < e && is_fws(p[s]))
+			s++;
+		while (e > s && is_fws(p[e - 1]))
+			e--;
+		if (str_caseeq_n(p + s, e - s, word, strlen(word)))
+			found = true;
+		for (k = 0; known != NULL && known[k] != NULL; k++)
+			if (str_caseeq_n(p + s, e - s, known[k],
+			    strlen(known[k])))
+				*any_known = true;
+		i++;
+	}
+	return found;
+}
+
+/*
+ * dkimv_keyrec_parse - see dkim_int.h.  The order of the checks follows
+ * the order in which libopendkim reports them, so that the two engines
+ * give the same reason for the same record.
+ */
+int
+dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
+    const char *hashname, const char *identity, const char *domain,
+    struct dkimv_keyrec *k, char *why, size_t whylen)
+{
+	static const char *const hashes[] = { "sha1", "sha256", NULL };
+	struct dkimv_tag tags[DKIMV_KEY_TAGS];
+	const struct dkimv_tag *t, *p;
+	const char *rec = (const char *)txt, *at;
+	size_t n, i, dl, il;
+	bool known = false;
+
+	memset(k, 0, sizeof(*k));
+	if (memchr(txt, '\0', len) != NULL ||
+	    !dkimv_tag_list(rec, len, tags, DKIMV_KEY_TAGS, &n)) {
+		(void)snprintf(why, whylen, "key record unusable: not a valid "
+		    "DKIM key record (tag list or p= base64)");
+		return MAUTH_DKIM_PERMERROR;
+	}
+	/* RFC 6376 3.6.1: k= names the key type; 6.1.2: it must fit a= */
+	if ((t = dkimv_tag_find(tags, n, "k")) != NULL) {
+		(void)snprintf(k->ktype, sizeof(k->ktype), "%.*s",
+		    (int)t->vallen, t->val);
+		if (!str_caseeq_n(t->val, t->vallen, ed25519 ? "ed25519" :
+		    "rsa", ed25519 ? 7 : 3)) {
+			(void)snprintf(why, whylen, "key type k=%s does not "
+			    "match a=%s", k->ktype, ed25519 ?
+			    "ed25519-sha256" : "rsa-sha256");
+			return MAUTH_DKIM_PERMERROR;
+		}
+	}
+	/* RFC 6376 3.6.1: v= is optional, but first and DKIM1 if present */
+	if ((t = dkimv_tag_find(tags, n, "v")) != NULL) {
+		if (t != &tags[0]) {
+			(void)snprintf(why, whylen, "key record unusable: not "
+			    "a valid DKIM key record (tag list or p= base64)");
+			return MAUTH_DKIM_PERMERROR;
+		}
+		if (!(t->vallen == 5 && memcmp(t->val, "DKIM1", 5) == 0)) {
+			(void)snprintf(why, whylen,
+			    "key record v= is not DKIM1");
+			return MAUTH_DKIM_PERMERROR;
+		}
+	}
+	if ((p = dkimv_tag_find(tags, n, "p")) == NULL) {
+		(void)snprintf(why, whylen, "key record unusable: not a valid "
+		    "DKIM key record (tag list or p= base64)");
+		return MAUTH_DKIM_PERMERROR;
+	}
+	/* h=: the hash algorithms the key may be used with */
+	if ((t = dkimv_tag_find(tags, n, "h")) != NULL) {
+		if (!list_has(t->val, t->vallen, hashname, &known, hashes)) {
+			(void)snprintf(why, whylen, "%s", known ?
+			    "key h= does not allow the signature's hash" :
+			    "key h= names no known hash");
+			return MAUTH_DKIM_PERMERROR;
+		}
+	}
+	/* s=: service types, "*" or "email" */
+	if ((t = dkimv_tag_find(tags, n, "s")) != NULL &&
+	    !list_has(t->val, t->vallen, "*", &known, NULL) &&
+	    !list_has(t->val, t->vallen, "email", &known, NULL)) {
+		(void)snprintf(why, whylen, "key s= does not allow email");
+		return MAUTH_DKIM_PERMERROR;
+	}
+	/* t=: y (testing) and s (the i= domain must be d= itself) */
+	if ((t = dkimv_tag_find(tags, n, "t")) != NULL) {
+		k->testing = list_has(t->val, t->vallen, "y", &known, NULL);
+		k->strict = list_has(t->val, t->vallen, "s", &known, NULL);
+	}
+	if (k->strict && identity != NULL && domain != NULL) {
+		at = strrchr(identity, '@');
+		il = at != NULL ? strlen(at + 1) : 0;
+		dl = strlen(domain);
+		if (at == NULL || !str_caseeq_n(at + 1, il, domain, dl)) {
+			(void)snprintf(why, whylen,
+			    "key t=s forbids the subdomain in i=");
+			return MAUTH_DKIM_PERMERROR;
+		}
+	}
+	/* RFC 6376 3.6.1: an empty p= means the key was revoked */
+	for (i = 0; i < p->vallen && is_fws(p->val[i]); i++)
+		;
+	if (i == p->vallen) {
+		(void)snprintf(why, whylen, "key revoked (empty p=)");
+		return MAUTH_DKIM_PERMERROR;
+	}
+	k->p = p->val;
+	k->plen = p->vallen;
+	return MAUTH_DKIM_NONE;
+}
+
+/* ---- the cache of decoded keys ----------------------------------------- */
+
+struct dkimv_key {
+	struct dkimv_key	*hnext;		/* bucket chain */
+	struct dkimv_key	*prev, *next;	/* LRU list, most recent first */
+	uint32_t		 hash;
+	bool			 ed25519;
+	char			*p;		/* p= without FWS */
+	size_t			 plen;
+	EVP_PKEY		*pkey;		/* NULL: did not decode */
+	EVP_PKEY_CTX		*rsa;		/* RSA: verify_init, PKCS#1, SHA-256 */
+	EVP_MD_CTX		*ed;		/* Ed25519: DigestVerifyInit done */
+	unsigned		 bits;
+	int			 refs;		/* atomic */
+};
+
+struct dkimv_keycache {
+	pthread_mutex_t		 mu;
+	struct dkimv_key	*bucket[CACHE_BUCKETS];
+	struct dkimv_key	*head, *tail;	/* LRU */
+	size_t			 n, max;
+	uint64_t		 decodes, hits;
+};
+
+/* fnv - FNV-1a of the key text and type */
+static uint32_t
+fnv(const char *p, size_t len, bool ed)
+{
+	uint32_t h = 2166136261u ^ (ed ? 1u : 0u);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (uint8_t)p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* dkimv_keycache_new - see dkim_int.h */
+struct dkimv_keycache *
+dkimv_keycache_new(size_t max)
+{
+	struct dkimv_keycache *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	c->max = max > 0 ? max : 1;
+	return c;
+}
+
+/* key_free - the last reference is gone */
+static void
+key_free(struct dkimv_key *k)
+{
+	EVP_PKEY_CTX_free(k->rsa);
+	EVP_MD_CTX_free(k->ed);
+	EVP_PKEY_free(k->pkey);
+	free(k->p);
+	free(k);
+}
+
+/* dkimv_key_put - see dkim_int.h */
+void
+dkimv_key_put(struct dkimv_key *k)
+{
+	if (k == NULL || __atomic_sub_fetch(&k->refs, 1,
+	    __ATOMIC_ACQ_REL) > 0)
+		return;
+	key_free(k);
+}
+
+/* dkimv_keycache_free - see dkim_int.h */
+void
+dkimv_keycache_free(struct dkimv_keycache *c)
+{
+	struct dkimv_key *k, *next;
+
+	if (c == NULL)
+		return;
+	for (k = c->head; k != NULL; k = next) {
+		next = k->next;
+		dkimv_key_put(k);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/*
+ * decode - p= into a public key (RFC 6376 3.6.1, RFC 8463 4): for RSA a
+ * SubjectPublicKeyInfo (what signers publish, RFC 6376 Appendix C) or a
+ * bare RSAPublicKey (what 3.6.1 describes); for Ed25519 the 32 raw bytes.
+ * Then the verification template (the context copied per message).
+ * Returns NULL with a reason when the key cannot be used.
+ */
+static EVP_PKEY *
+decode(struct dkimv_key *k, char *why, size_t whylen)
+{
+	uint8_t der[KEY_MAX_DER];
+	const unsigned char *q;
+	EVP_PKEY *pk = NULL;
+	ssize_t n;
+	int ok;
+
+	if ((n = dkimv_b64_decode(k->p, k->plen, der, sizeof(der))) <= 0) {
+		(void)snprintf(why, whylen, "key record unusable: not a valid "
+		    "DKIM key record (tag list or p= base64)");
+		return NULL;
+	}
+	if (k->ed25519) {
+		if (n == 32)
+			pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+			    NULL, der, 32);
+	} else {
+		q = der;
+		pk = d2i_PUBKEY(NULL, &q, (long)n);
+		if (pk != NULL && (q != der + n ||
+		    EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+		if (pk == NULL) {
+			q = der;
+			pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
+			if (pk != NULL && q != der + n) {
+				EVP_PKEY_free(pk);
+				pk = NULL;
+			}
+		}
+	}
+	ERR_clear_error();
+	if (pk == NULL) {
+		(void)snprintf(why, whylen,
+		    "key record unusable: unable to apply public key");
+		return NULL;
+	}
+	if (k->ed25519) {
+		k->bits = 256;
+		ok = (k->ed = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestVerifyInit(k->ed, NULL, NULL, NULL, pk) == 1;
+	} else {
+		k->bits = (unsigned)EVP_PKEY_get_bits(pk);
+		ok = (k->rsa = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
+		    EVP_PKEY_verify_init(k->rsa) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_padding(k->rsa,
+		    RSA_PKCS1_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(k->rsa, sign_sha256()) == 1;
+	}
+	ERR_clear_error();
+	if (!ok) {
+		EVP_PKEY_CTX_free(k->rsa);
+		EVP_MD_CTX_free(k->ed);
+		k->rsa = NULL;
+		k->ed = NULL;
+		EVP_PKEY_free(pk);
+		(void)snprintf(why, whylen,
+		    "key record unusable: unable to apply public key");
+		return NULL;
+	}
+	return pk;
+}
+
+/* lru_front - move k to the front of the LRU list (locked) */
+static void
+lru_unlink(struct dkimv_keycache *c, struct dkimv_key *k)
+{
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		c->head = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	else
+		c->tail = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void
+lru_push(struct dkimv_keycache *c, struct dkimv_key *k)
+{
+	k->prev = NULL;
+	k->next = c->head;
+	if (c->head != NULL)
+		c->head->prev = k;
+	c->head = k;
+	if (c->tail == NULL)
+		c->tail = k;
+}
+
+/* find - the entry for (ed, p), or NULL (locked) */
+static struct dkimv_key *
+find(struct dkimv_keycache *c, uint32_t h, bool ed, const char *p,
+    size_t plen)
+{
+	struct dkimv_key *k;
+
+	for (k = c->bucket[h & (CACHE_BUCKETS - 1)]; k != NULL; k = k->hnext)
+		if (k->hash == h && k->ed25519 == ed && k->plen == plen &&
+		    memcmp(k->p, p, plen) == 0)
+			return k;
+	return NULL;
+}
+
+/* evict - drop the least recently used entry (locked) */
+static void
+evict(struct dkimv_keycache *c)
+{
+	struct dkimv_key *k = c->tail, **pp;
+
+	if (k == NULL)
+		return;
+	lru_unlink(c, k);
+	for (pp = &c->bucket[k->hash & (CACHE_BUCKETS - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == k) {
+			*pp = k->hnext;
+			break;
+		}
+	c->n--;
+	dkimv_key_put(k);
+}
+
+/* dkimv_keycache_get - see dkim_int.h */
+int
+dkimv_keycache_get(struct dkimv_keycache *c, bool ed25519, const char *p,
+    size_t plen, struct dkimv_key **out, char *why, size_t whylen)
+{
+	struct dkimv_key *k, *old;
+	char *text;
+	size_t i, n = 0;
+	uint32_t h;
+
+	*out = NULL;
+	if ((text = malloc(plen + 1)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	for (i = 0; i < plen; i++)
+		if (!is_fws(p[i]))
+			text[n++] = p[i];
+	text[n] = '\0';
+	if (n > KEY_MAX_P) {
+		free(text);
+		(void)snprintf(why, whylen, "key record unusable: p= of %zu "
+		    "characters (limit %d)", n, KEY_MAX_P);
+		return MAUTH_DKIM_PERMERROR;
+	}
+	h = fnv(text, n, ed25519);
+	pthread_mutex_lock(&c->mu);
+	if ((k = find(c, h, ed25519, text, n)) != NULL) {
+		c->hits++;
+		lru_unlink(c, k);
+		lru_push(c, k);
+		__atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&c->mu);
+		free(text);
+		goto found;
+	}
+	c->decodes++;
+	pthread_mutex_unlock(&c->mu);
+
+	/* decode outside the lock: other threads go on meanwhile */
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		free(text);
+		return MAUTH_ERR_NOMEM;
+	}
+	k->p = text;
+	k->plen = n;
+	k->hash = h;
+	k->ed25519 = ed25519;
+	k->refs = 2;		/* the cache's and the caller's */
+	if ((k->pkey = decode(k, why, whylen)) == NULL) {
+		/* not cached: a bad key costs a decode each time, no memory */
+		key_free(k);
+		return MAUTH_DKIM_PERMERROR;
+	}
+	pthread_mutex_lock(&c->mu);
+	if ((old = find(c, h, ed25519, text, n)) != NULL) {
+		/* another thread decoded it meanwhile: use that one */
+		__atomic_add_fetch(&old->refs, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&c->mu);
+		key_free(k);
+		k = old;
+		goto found;
+	}
+	while (c->n >= c->max)
+		evict(c);
+	k->hnext = c->bucket[h & (CACHE_BUCKETS - 1)];
+	c->bucket[h & (CACHE_BUCKETS - 1)] = k;
+	lru_push(c, k);
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
+found:
+	*out = k;
+	return MAUTH_DKIM_NONE;
+}
+
+/* dkimv_keycache_stats - see dkim_int.h */
+void
+dkimv_keycache_stats(struct dkimv_keycache *c, uint64_t *decodes,
+    uint64_t *hits, size_t *n)
+{
+	pthread_mutex_lock(&c->mu);
+	if (decodes != NULL)
+		*decodes = c->decodes;
+	if (hits != NULL)
+		*hits = c->hits;
+	if (n != NULL)
+		*n = c->n;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* dkimv_key_bits - see dkim_int.h */
+unsigned
+dkimv_key_bits(const struct dkimv_key *k)
+{
+	return k->bits;
+}
+
+/* dkimv_key_pkey - see dkim_int.h */
+EVP_PKEY *
+dkimv_key_pkey(const struct dkimv_key *k)
+{
+	return k->pkey;
+}
+
+/*
+ * dkimv_key_verify - see dkim_int.h: RSASSA-PKCS1-v1_5 over the digest
+ * (RFC 6376 3.3.1), or PureEdDSA over the SHA-256 digest's bytes (RFC 8463
+ * 3), with a copy of the prepared context.  md is the signature's hash;
+ * a template is prepared for SHA-256 only.
+ */
+int
+dkimv_key_verify(const struct dkimv_key *k, const EVP_MD *md,
+    const uint8_t *d, size_t dlen, const uint8_t *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *mc;
+	int ok;
+
+	if (k->ed != NULL) {
+		if ((mc = EVP_MD_CTX_new()) == NULL)
+			return -1;
+		ok = EVP_MD_CTX_copy_ex(mc, k->ed) == 1 &&
+		    EVP_DigestVerify(mc, sig, siglen, d, dlen) == 1;
+		EVP_MD_CTX_free(mc);
+		ERR_clear_error();
+		return ok ? 1 : 0;
+	}
+	if (md == sign_sha256())
+		pc = EVP_PKEY_CTX_dup(k->rsa);
+	else if ((pc = EVP_PKEY_CTX_new(k->pkey, NULL)) != NULL &&
+	    (EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1)) {
+		EVP_PKEY_CTX_free(pc);
+		pc = NULL;
+	}
+	if (pc == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	ok = EVP_PKEY_verify(pc, sig, siglen, d, dlen) == 1;
+	EVP_PKEY_CTX_free(pc);
+	ERR_clear_error();
+	return ok ? 1 : 0;
+}
