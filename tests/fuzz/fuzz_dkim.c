@@ -3,7 +3,8 @@
  * message against an arbitrary key record.
  *
  * Input layout: byte 0 picks options (bits 0-1: max_signatures 1..4; bit 2:
- * rsa-sha1 evaluated; bits 3-5: body chunk size); then up to the first LF
+ * rsa-sha1 evaluated; bits 3-5: body chunk size; bit 6: the libopendkim
+ * engine instead of the native one); then up to the first LF
  * the TXT record served for every key name (names starting with "nx" are
  * NXDOMAIN, "to" time out, "sf" SERVFAIL); the rest is the message (CRLF or
  * LF), split into header fields at the first empty line.
@@ -117,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dkimv_options_init(&o);
 	o.max_signatures = 1 + (data[0] & 3);
 	o.allow_rsa_sha1 = (data[0] & 4) != 0;
+	o.libopendkim = (data[0] & 64) != 0;
 	o.now = 1700000000;
 	mauth_dns_budget_init(&b, 50);
 	if (dkimv_new(lib, r, &b, &o, &v) != MAUTH_OK)

@@ -230,8 +230,9 @@ const struct dkimv_tag *dkimv_tag_find(const struct dkimv_tag *tags,
 	    size_t n, const char *name);
 
 /*
- * dkimv_b64_decode - base64 (RFC 4648, FWS ignored) of p[0..len) into out;
- * the length, or -1 (bad character, bad padding, out too small).
+ * dkimv_b64_decode - base64 (RFC 4648) of p[0..len) into out, up to the
+ * first '=', other bytes skipped; the length, or -1 (a last group of one
+ * character, out too small).
  */
 ssize_t	dkimv_b64_decode(const char *p, size_t len, uint8_t *out,
 	    size_t outlen);
@@ -248,15 +249,18 @@ struct dkimv_keyrec {
 /*
  * dkimv_keyrec_parse - parse the key record txt[0..len) for a signature
  * with a= ed25519-sha256 (ed25519) or rsa-*, whose hash is hashname
- * ("sha256", "sha1"), identity i= and domain d= (for t=s).  Returns
- * MAUTH_DKIM_NONE when the key may be used (k->p is the non-empty p=), or
- * MAUTH_DKIM_PERMERROR with the reason in why: not a tag-list, k= not
- * matching a=, v= not first or not DKIM1, no p=, h= not allowing the hash,
- * s= without email, t=s with i= in a subdomain, empty p= (revoked).
+ * ("sha256", "sha1").  Returns MAUTH_DKIM_NONE when the key may be used
+ * (k->p is the non-empty p=), or MAUTH_DKIM_PERMERROR with the reason in
+ * why: not a tag-list, k= not matching a=, v= not first or not DKIM1, no
+ * p=, h= not allowing the hash, s= without email, empty p= (revoked).
+ * t=s is checked apart (after the key decodes, as libopendkim does).
  */
 int	dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
-	    const char *hashname, const char *identity, const char *domain,
-	    struct dkimv_keyrec *k, char *why, size_t whylen);
+	    const char *hashname, struct dkimv_keyrec *k, char *why,
+	    size_t whylen);
+/* dkimv_keyrec_strict_ok - false when t=s and i= is in a subdomain of d= */
+bool	dkimv_keyrec_strict_ok(const struct dkimv_keyrec *k,
+	    const char *identity, const char *domain);
 
 /*
  * The process-wide cache of decoded public keys, keyed by key type and the

@@ -77,6 +77,7 @@ struct ncand {
 	unsigned		 hdlen;
 	struct dkimv_key	*key;
 	bool			 testing;
+	bool			 ktype_bad;	/* key k= does not fit a= */
 	unsigned		 key_bits;
 };
 
@@ -460,11 +461,12 @@ fetch_key(struct dkimv *v, struct nsig *s, const char *hashname)
 		settle(c, MAUTH_DKIM_PERMERROR, "several key records");
 		return MAUTH_OK;
 	}
-	st = dkimv_keyrec_parse(rec, reclen, s->scr.ed25519, hashname,
-	    s->scr.identity, s->scr.domain, &kr, c->why, sizeof(c->why));
+	st = dkimv_keyrec_parse(rec, reclen, s->scr.ed25519, hashname, &kr,
+	    c->why, sizeof(c->why));
 	if (st != MAUTH_DKIM_NONE) {
 		mauth_dns_answer_free(ans);
 		c->result = st;
+		c->ktype_bad = strncmp(c->why, "key type k=", 11) == 0;
 		return MAUTH_OK;
 	}
 	c->testing = kr.testing;
@@ -478,6 +480,9 @@ fetch_key(struct dkimv *v, struct nsig *s, const char *hashname)
 		return MAUTH_OK;
 	}
 	c->key_bits = dkimv_key_bits(c->key);
+	if (!dkimv_keyrec_strict_ok(&kr, s->scr.identity, s->scr.domain))
+		settle(c, MAUTH_DKIM_PERMERROR,
+		    "key t=s forbids the subdomain in i=");
 	return MAUTH_OK;
 }
 
@@ -684,13 +689,10 @@ prepare(struct dkimv *v, struct nsig *s)
 	sha1 = !s->scr.ed25519 && s->scr.algorithm != NULL &&
 	    str_casecmp(s->scr.algorithm, "rsa-sha1") == 0;
 	c->md = sha1 ? EVP_sha1() : sign_sha256();
-	len = dkimv_b64_decode(bh->val, bh->vallen, c->bh, sizeof(c->bh));
-	if (len < 0) {
-		settle(c, MAUTH_DKIM_PERMERROR,
-		    "invalid signature: body hash corrupt");
-		return MAUTH_OK;
-	}
-	c->bhlen = (size_t)len;
+	/* l= is compared with the body whatever else happens (as libopendkim) */
+	if (s->scr.has_l && (rc = body_for(v, s, bcanon)) != MAUTH_OK)
+		return rc;
+	/* b= first: a signature that cannot be decoded costs no DNS */
 	len = dkimv_b64_decode(b->val, b->vallen, c->sig, sizeof(c->sig));
 	if (len <= 0) {
 		settle(c, MAUTH_DKIM_PERMERROR,
@@ -701,10 +703,17 @@ prepare(struct dkimv *v, struct nsig *s)
 	if ((rc = fetch_key(v, s, sha1 ? "sha1" : "sha256")) != MAUTH_OK ||
 	    c->result != MAUTH_DKIM_NONE)
 		return rc;
+	len = dkimv_b64_decode(bh->val, bh->vallen, c->bh, sizeof(c->bh));
+	if (len < 0) {
+		settle(c, MAUTH_DKIM_PERMERROR,
+		    "invalid signature: body hash corrupt");
+		return MAUTH_OK;
+	}
+	c->bhlen = (size_t)len;
 	if ((rc = header_hash(v, s, h, hcanon)) != MAUTH_OK ||
 	    c->result != MAUTH_DKIM_NONE)
 		return rc;
-	return body_for(v, s, bcanon);
+	return c->body >= 0 ? MAUTH_OK : body_for(v, s, bcanon);
 }
 
 /* dkimv_eoh - end of headers: keys fetched, header hashes computed */
@@ -768,24 +777,28 @@ finish(struct dkimv *v, struct nsig *s)
 	const struct nbody *b;
 	int ok;
 
-	if (c->body < 0) {
+	b = c->body >= 0 ? &v->bodies[c->body] : NULL;
+	/*
+	 * l= beyond the body is a fault of the signature itself, reported
+	 * over any key or DNS problem but k= (libopendkim does the same)
+	 */
+	if (b != NULL && b->ok && s->scr.has_l && s->scr.l > b->clen &&
+	    !c->ktype_bad) {
+		settle(c, MAUTH_DKIM_PERMERROR, "l= is larger than the body");
+		return;
+	}
+	if (c->result != MAUTH_DKIM_NONE)
+		return;
+	if (b == NULL) {
 		settle(c, MAUTH_DKIM_PERMERROR, "not verified");
 		return;
 	}
-	b = &v->bodies[c->body];
 	if (!b->ok) {
 		settle(c, MAUTH_DKIM_TEMPERROR, "not verified: body hash "
 		    "could not be computed");
 		return;
 	}
-	if (s->scr.has_l && s->scr.l > b->clen) {
-		settle(c, MAUTH_DKIM_PERMERROR, "l= is larger than the body");
-		return;
-	}
-	if (c->bhlen != b->dlen || memcmp(c->bh, b->digest, b->dlen) != 0) {
-		settle(c, MAUTH_DKIM_FAIL, "body hash mismatch");
-		return;
-	}
+	/* RFC 6376 6.1.3: the header signature, then the body hash */
 	ok = dkimv_key_verify(c->key, c->md, c->hdigest, c->hdlen, c->sig,
 	    c->siglen);
 	if (ok < 0) {
@@ -795,6 +808,10 @@ finish(struct dkimv *v, struct nsig *s)
 	}
 	if (ok == 0) {
 		settle(c, MAUTH_DKIM_FAIL, "signature did not verify");
+		return;
+	}
+	if (c->bhlen != b->dlen || memcmp(c->bh, b->digest, b->dlen) != 0) {
+		settle(c, MAUTH_DKIM_FAIL, "body hash mismatch");
 		return;
 	}
 	settle(c, MAUTH_DKIM_PASS, "signature verified%s", c->testing ?
@@ -857,8 +874,7 @@ dkimv_eom(struct dkimv *v)
 			(void)snprintf(why, sizeof(why), "not checked: over the "
 			    "limit of %u signatures", v->opts.max_signatures);
 		} else {
-			if (s->c->result == MAUTH_DKIM_NONE)
-				finish(v, s);
+			finish(v, s);
 			s->out.result = s->c->result;
 			s->out.testing = s->c->testing;
 			s->out.key_bits = s->c->key_bits;

@@ -128,23 +128,23 @@ b64_val(char c)
 	return -1;
 }
 
-/* dkimv_b64_decode - see dkim_int.h */
+/*
+ * dkimv_b64_decode - see dkim_int.h.  Lenient like the verifiers in the
+ * field (libopendkim): bytes outside the alphabet are skipped, decoding
+ * stops at the first '=', missing padding is accepted; only a last group
+ * of one character (not even one byte) is an error.  A wrong value then
+ * fails to verify.
+ */
 ssize_t
 dkimv_b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
 {
 	uint32_t acc = 0;
-	size_t i, o = 0, nbits = 0, pad = 0, nchars = 0;
+	size_t i, o = 0, nbits = 0, nchars = 0;
 	int v;
 
-	for (i = 0; i < len; i++) {
-		if (is_fws(p[i]))
+	for (i = 0; i < len && p[i] != '='; i++) {
+		if ((v = b64_val(p[i])) < 0)
 			continue;
-		if (p[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64_val(p[i])) < 0)
-			return -1;	/* data after padding, bad character */
 		nchars++;
 		acc = (acc << 6) | (uint32_t)v;
 		nbits += 6;
@@ -155,9 +155,7 @@ dkimv_b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
 			out[o++] = (uint8_t)(acc >> nbits);
 		}
 	}
-	/* RFC 4648 4: a final quantum of 2 or 3 characters; padding <= 2 */
-	if (pad > 2 || nchars % 4 == 1 ||
-	    (pad > 0 && (nchars + pad) % 4 != 0))
+	if (nchars % 4 == 1)
 		return -1;
 	return (ssize_t)o;
 }
@@ -197,14 +195,13 @@ list_has(const char *p, size_t len, const char *word, bool *any_known,
  */
 int
 dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
-    const char *hashname, const char *identity, const char *domain,
-    struct dkimv_keyrec *k, char *why, size_t whylen)
+    const char *hashname, struct dkimv_keyrec *k, char *why, size_t whylen)
 {
 	static const char *const hashes[] = { "sha1", "sha256", NULL };
 	struct dkimv_tag tags[DKIMV_KEY_TAGS];
 	const struct dkimv_tag *t, *p;
-	const char *rec = (const char *)txt, *at;
-	size_t n, i, dl, il;
+	const char *rec = (const char *)txt;
+	size_t n, i;
 	bool known = false;
 
 	memset(k, 0, sizeof(*k));
@@ -265,16 +262,6 @@ dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
 		k->testing = list_has(t->val, t->vallen, "y", &known, NULL);
 		k->strict = list_has(t->val, t->vallen, "s", &known, NULL);
 	}
-	if (k->strict && identity != NULL && domain != NULL) {
-		at = strrchr(identity, '@');
-		il = at != NULL ? strlen(at + 1) : 0;
-		dl = strlen(domain);
-		if (at == NULL || !str_caseeq_n(at + 1, il, domain, dl)) {
-			(void)snprintf(why, whylen,
-			    "key t=s forbids the subdomain in i=");
-			return MAUTH_DKIM_PERMERROR;
-		}
-	}
 	/* RFC 6376 3.6.1: an empty p= means the key was revoked */
 	for (i = 0; i < p->vallen && is_fws(p->val[i]); i++)
 		;
@@ -285,6 +272,23 @@ dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
 	k->p = p->val;
 	k->plen = p->vallen;
 	return MAUTH_DKIM_NONE;
+}
+
+/*
+ * dkimv_keyrec_strict_ok - see dkim_int.h: RFC 6376 3.6.1 t=s, the domain
+ * of i= must be d= itself
+ */
+bool
+dkimv_keyrec_strict_ok(const struct dkimv_keyrec *k, const char *identity,
+    const char *domain)
+{
+	const char *at;
+
+	if (!k->strict || identity == NULL || domain == NULL)
+		return true;
+	if ((at = strrchr(identity, '@')) == NULL)
+		return false;
+	return str_caseeq_n(at + 1, strlen(at + 1), domain, strlen(domain));
 }
 
 /* ---- the cache of decoded keys ----------------------------------------- */
