@@ -180,10 +180,13 @@ struct fcase {
 };
 
 static const struct fcase fcases[] = {
-	{ "pass-rsa", MAUTH_DKIM_PASS, "signature verified", 2048, 0, 1, 0, NULL },
-	{ "pass-ed", MAUTH_DKIM_PASS, "signature verified", 256, 0, 1, 0, NULL },
+	{ "pass-rsa", MAUTH_DKIM_PASS, "signature verified", 2048, 0, 1,
+	    0, NULL },
+	{ "pass-ed", MAUTH_DKIM_PASS, "signature verified", 256, 0, 1,
+	    0, NULL },
 	{ "small-key", MAUTH_DKIM_POLICY, "768 bits", 768, -1, 1, 0, NULL },
-	{ "sha1", MAUTH_DKIM_POLICY, "rsa-sha1 not accepted", 0, -1, 0, 0, NULL },
+	{ "sha1", MAUTH_DKIM_POLICY, "rsa-sha1 not accepted", 0, -1, 0,
+	    0, NULL },
 	{ "testing", MAUTH_DKIM_PASS, "testing key", 2048, 1, 1, 0, NULL },
 	{ "revoked", MAUTH_DKIM_PERMERROR, "key revoked", 0, -1, 1, 0, NULL },
 	{ "sha1only", MAUTH_DKIM_PERMERROR, "h=", 0, -1, 1, 0, NULL },
@@ -191,10 +194,12 @@ static const struct fcase fcases[] = {
 	{ "keyver", MAUTH_DKIM_PERMERROR, "v=", 0, -1, 1, 0, NULL },
 	{ "chat", MAUTH_DKIM_PERMERROR, "s=", 0, -1, 1, 0, NULL },
 	{ "subdomain", MAUTH_DKIM_PERMERROR, "t=s", 0, -1, 1, 0, NULL },
-	{ "multi", MAUTH_DKIM_PERMERROR, "several key records", 0, -1, 1, 0, NULL },
+	{ "multi", MAUTH_DKIM_PERMERROR, "several key records", 0, -1, 1,
+	    0, NULL },
 	{ "missing", MAUTH_DKIM_PERMERROR, "NXDOMAIN", 0, -1, 1, 0, NULL },
 	{ "nodata", MAUTH_DKIM_PERMERROR, "no TXT record", 0, -1, 1, 0, NULL },
-	{ "garbage", MAUTH_DKIM_PERMERROR, "not a valid DKIM key record", 0, -1, 1, 0, NULL },
+	{ "garbage", MAUTH_DKIM_PERMERROR, "not a valid DKIM key record", 0, -1, 1,
+	    0, NULL },
 	{ "timeout", MAUTH_DKIM_TEMPERROR, "timeout", 0, -1, 1, 0, NULL },
 	{ "servfail", MAUTH_DKIM_TEMPERROR, "SERVFAIL", 0, -1, 1, 0, NULL },
 	{ "l-exact", MAUTH_DKIM_PASS, NULL, 0, -1, 1, 0, NULL },
@@ -206,8 +211,10 @@ static const struct fcase fcases[] = {
 	 */
 	{ "huge-key", MAUTH_DKIM_PASS, "signature verified", 8192, -1, 1,
 	    MAUTH_DKIM_PERMERROR, "key record too long" },
-	{ "body-changed", MAUTH_DKIM_FAIL, "body hash mismatch", 0, -1, 1, 0, NULL },
-	{ "header-changed", MAUTH_DKIM_FAIL, "did not verify", 0, -1, 1, 0, NULL },
+	{ "body-changed", MAUTH_DKIM_FAIL, "body hash mismatch", 0, -1, 1,
+	    0, NULL },
+	{ "header-changed", MAUTH_DKIM_FAIL, "did not verify", 0, -1, 1,
+	    0, NULL },
 };
 
 static void

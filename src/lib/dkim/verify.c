@@ -452,7 +452,8 @@ fetch_key(struct dkimv *v, struct nsig *s, const char *hashname)
 	}
 	if (nrec == 0) {
 		mauth_dns_answer_free(ans);
-		settle(c, MAUTH_DKIM_PERMERROR, "no key record (no TXT record)");
+		settle(c, MAUTH_DKIM_PERMERROR,
+		    "no key record (no TXT record)");
 		return MAUTH_OK;
 	}
 	if (nrec > 1) {
@@ -689,7 +690,7 @@ prepare(struct dkimv *v, struct nsig *s)
 	sha1 = !s->scr.ed25519 && s->scr.algorithm != NULL &&
 	    str_casecmp(s->scr.algorithm, "rsa-sha1") == 0;
 	c->md = sha1 ? EVP_sha1() : sign_sha256();
-	/* l= is compared with the body whatever else happens (as libopendkim) */
+	/* l= is compared with the body whatever else happens (libopendkim) */
 	if (s->scr.has_l && (rc = body_for(v, s, bcanon)) != MAUTH_OK)
 		return rc;
 	/* b= first: a signature that cannot be decoded costs no DNS */
@@ -871,8 +872,9 @@ dkimv_eom(struct dkimv *v)
 		} else if (s->over_cap) {
 			s->out.result = MAUTH_DKIM_NONE;
 			s->out.checked = false;
-			(void)snprintf(why, sizeof(why), "not checked: over the "
-			    "limit of %u signatures", v->opts.max_signatures);
+			(void)snprintf(why, sizeof(why), "not checked: over "
+			    "the limit of %u signatures",
+			    v->opts.max_signatures);
 		} else {
 			finish(v, s);
 			s->out.result = s->c->result;
