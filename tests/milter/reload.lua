@@ -12,6 +12,20 @@ rcpt(c, "<bob@sink.test>")
 for _, h in ipairs(fields) do
 	if mt.header(c, h.name, h.value) ~= nil then fail("header") end
 end
+-- MAIL FROM and the headers get no reply: wait until mauthd has taken
+-- the message (its debug line for MAIL FROM) before the reload
+local seen = false
+for _ = 1, 200 do
+	local f = io.open(out .. "/mauthd.log", "rb")
+	if f ~= nil then
+		seen = f:read("*a"):find("RL1: MAIL FROM <alice@bank.test>", 1,
+		    true) ~= nil
+		f:close()
+	end
+	if seen then break end
+	os.execute("sleep 0.05")
+end
+if not seen then fail("RL1: MAIL FROM not logged (log_debug)") end
 -- the reload happens between the headers and the end of the message
 if not os.execute("kill -USR1 " .. pid .. " && sleep 0.5") then
 	fail("cannot signal mauthd")

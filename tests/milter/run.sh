@@ -248,7 +248,7 @@ run_miltertest() {
 	rm -f "$tmp/mauthd.sock"
 
 	# reload with a message in flight: old key for it, new key after
-	write_conf "$tmp/rl.conf"
+	write_conf "$tmp/rl.conf" "log_debug = true"
 	# keep only the first sign { } (rsa1) for the start
 	awk '/^sign \{/ { n++ } n == 2 && /^sign \{/ { skip = 1 }
 	    skip { if (/^}/) skip = 0; next } { print }' "$tmp/rl.conf" \
