@@ -28,6 +28,10 @@
 #                         when it is not running
 #   mauthd_rss            mauthd's VmRSS in kB (/proc/MD_PID/status)
 #   mauthd_sanitizer      true when $TMP/mauthd.log has a sanitizer report
+#   sasldb_write FILE USER REALM PASSWORD
+#                         a Cyrus SASL sasldb (Berkeley DB hash of
+#                         "user\0realm\0userPassword" -> password, written
+#                         with Perl's DB_File) for an MTA's SMTP AUTH
 #
 # Maildir checks (MAILDIR = the delivery directory's "new"; NAME.eml files
 # are kept in $TMP):
@@ -131,6 +135,15 @@ mauthd_rss() {
 
 mauthd_sanitizer() {
 	grep -q -E 'Sanitizer|runtime error:' "$TMP/mauthd.log"
+}
+
+# sasldb_write FILE USER REALM PASSWORD - see the top of this file
+sasldb_write() {
+	perl -MDB_File -MFcntl -e '
+		tie(my %db, "DB_File", $ARGV[0], O_RDWR | O_CREAT, 0600,
+		    $DB_HASH) or die "$ARGV[0]: $!\n";
+		$db{"$ARGV[1]\0$ARGV[2]\0userPassword"} = $ARGV[3];
+		untie %db or die "$ARGV[0]: $!\n";' "$1" "$2" "$3" "$4"
 }
 
 # ---- Maildir

@@ -150,8 +150,7 @@ m4 -D_CF_DIR_="$SM_CF/" "$SM_CF/m4/cf.m4" "$S/test.mc" >"$S/sendmail.cf" \
 # has one (/etc/sasl2:/etc/sasl:/usr/lib/<arch>/sasl2:/usr/lib/sasl2), so
 # ours is bind-mounted over /usr/lib/sasl2 and over any other Sendmail.conf
 # on that path (in this mount namespace only).
-# The sasldb is a Berkeley DB hash of "user\0realm\0userPassword" ->
-# password, written with Perl's DB_File.
+# The sasldb is written by milter_lib.sh's sasldb_write.
 SASL_PASSWORD=e2e-secret
 mkdir -p "$S/sasl2"
 cat >"$S/sasl2/Sendmail.conf" <<SASL
@@ -168,11 +167,7 @@ for f in /etc/sasl2/Sendmail.conf /etc/sasl/Sendmail.conf \
 done
 mount --bind "$S/sasl2" /usr/lib/sasl2 ||
     die "cannot bind-mount $S/sasl2 over /usr/lib/sasl2"
-perl -MDB_File -MFcntl -e '
-	tie(my %db, "DB_File", $ARGV[0], O_RDWR | O_CREAT, 0600, $DB_HASH)
-	    or die "$ARGV[0]: $!\n";
-	$db{"alice\0mx2.sink.test\0userPassword"} = $ARGV[1];
-	untie %db or die "$ARGV[0]: $!\n";' "$S/sasldb2" "$SASL_PASSWORD" ||
+sasldb_write "$S/sasldb2" alice mx2.sink.test "$SASL_PASSWORD" ||
     die "cannot write the sasldb"
 # aliases.db: without it every delivery is deferred ("alias database
 # unavailable")
