@@ -239,7 +239,8 @@ ssize_t	dkimv_b64_decode(const char *p, size_t len, uint8_t *out,
 
 /* A parsed key record (RFC 6376 3.6.1); p points into the record. */
 struct dkimv_keyrec {
-	char		 ktype[16];	/* k= as written; "" when absent */
+	char		 ktype[16];	/* k= as written; "rsa" when absent */
+	bool		 ktype_bad;	/* k= does not name a='s key type */
 	bool		 testing;	/* t=y */
 	bool		 strict;	/* t=s */
 	const char	*p;		/* p= value, FWS inside kept */

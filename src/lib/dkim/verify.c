@@ -467,7 +467,7 @@ fetch_key(struct dkimv *v, struct nsig *s, const char *hashname)
 	if (st != MAUTH_DKIM_NONE) {
 		mauth_dns_answer_free(ans);
 		c->result = st;
-		c->ktype_bad = strncmp(c->why, "key type k=", 11) == 0;
+		c->ktype_bad = kr.ktype_bad;
 		return MAUTH_OK;
 	}
 	c->testing = kr.testing;

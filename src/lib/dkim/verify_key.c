@@ -211,17 +211,21 @@ dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
 		    "DKIM key record (tag list or p= base64)");
 		return MAUTH_DKIM_PERMERROR;
 	}
-	/* RFC 6376 3.6.1: k= names the key type; 6.1.2: it must fit a= */
-	if ((t = dkimv_tag_find(tags, n, "k")) != NULL) {
+	/*
+	 * RFC 6376 3.6.1: k= names the key type, "rsa" when absent; 6.1.2:
+	 * it must fit a= (an Ed25519 key needs k=ed25519, RFC 8463 4)
+	 */
+	if ((t = dkimv_tag_find(tags, n, "k")) != NULL)
 		(void)snprintf(k->ktype, sizeof(k->ktype), "%.*s",
 		    (int)t->vallen, t->val);
-		if (!str_caseeq_n(t->val, t->vallen, ed25519 ? "ed25519" :
-		    "rsa", ed25519 ? 7 : 3)) {
-			(void)snprintf(why, whylen, "key type k=%s does not "
-			    "match a=%s", k->ktype, ed25519 ?
-			    "ed25519-sha256" : "rsa-sha256");
-			return MAUTH_DKIM_PERMERROR;
-		}
+	else
+		(void)snprintf(k->ktype, sizeof(k->ktype), "rsa");
+	if (!str_caseeq_n(k->ktype, strlen(k->ktype), ed25519 ? "ed25519" :
+	    "rsa", ed25519 ? 7 : 3)) {
+		k->ktype_bad = true;
+		(void)snprintf(why, whylen, "key type k=%s does not match a=%s",
+		    k->ktype, ed25519 ? "ed25519-sha256" : "rsa-sha256");
+		return MAUTH_DKIM_PERMERROR;
 	}
 	/* RFC 6376 3.6.1: v= is optional, but first and DKIM1 if present */
 	if ((t = dkimv_tag_find(tags, n, "v")) != NULL) {
