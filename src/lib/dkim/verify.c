@@ -35,7 +35,6 @@
 #include "util/str.h"
 
 #define MAX_FIELDS_SEEN	100000	/* DKIM-Signature fields recorded at all */
-#define MAX_SIG_BYTES	2048	/* decoded b= (RSA-16384) */
 #define MAX_TXT		16	/* TXT records looked at */
 
 struct dkimv_lib {
@@ -71,7 +70,8 @@ struct ncand {
 	int			 body;		/* index into bodies; -1 */
 	uint8_t			 bh[64];
 	size_t			 bhlen;
-	uint8_t			 sig[MAX_SIG_BYTES];
+	bool			 bh_bad;	/* bh= did not decode */
+	uint8_t			*sig;		/* b= decoded */
 	size_t			 siglen;
 	uint8_t			 hdigest[EVP_MAX_MD_SIZE];
 	unsigned		 hdlen;
@@ -226,8 +226,10 @@ dkimv_free(struct dkimv *v)
 	odkim_free(v->odkim);
 	for (i = 0; i < v->nsigs; i++) {
 		dkim_sig_screen_free(&v->sigs[i].scr);
-		if (v->sigs[i].c != NULL)
+		if (v->sigs[i].c != NULL) {
 			dkimv_key_put(v->sigs[i].c->key);
+			free(v->sigs[i].c->sig);
+		}
 		free(v->sigs[i].c);
 		free(v->sigs[i].reason);
 	}
@@ -658,6 +660,7 @@ prepare(struct dkimv *v, struct nsig *s)
 	const struct dkimv_tag *t, *h, *bh, *b;
 	const struct hfield *f;
 	const char *slash;
+	uint8_t *tmp;
 	size_t n;
 	ssize_t len;
 	int hcanon = MAUTH_CANON_SIMPLE, bcanon = MAUTH_CANON_SIMPLE, rc;
@@ -694,7 +697,9 @@ prepare(struct dkimv *v, struct nsig *s)
 	if (s->scr.has_l && (rc = body_for(v, s, bcanon)) != MAUTH_OK)
 		return rc;
 	/* b= first: a signature that cannot be decoded costs no DNS */
-	len = dkimv_b64_decode(b->val, b->vallen, c->sig, sizeof(c->sig));
+	if ((c->sig = malloc(b->vallen + 1)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	len = dkimv_b64_decode(b->val, b->vallen, c->sig, b->vallen + 1);
 	if (len <= 0) {
 		settle(c, MAUTH_DKIM_PERMERROR,
 		    "invalid signature: signature data corrupt");
@@ -704,13 +709,18 @@ prepare(struct dkimv *v, struct nsig *s)
 	if ((rc = fetch_key(v, s, sha1 ? "sha1" : "sha256")) != MAUTH_OK ||
 	    c->result != MAUTH_DKIM_NONE)
 		return rc;
-	len = dkimv_b64_decode(bh->val, bh->vallen, c->bh, sizeof(c->bh));
-	if (len < 0) {
-		settle(c, MAUTH_DKIM_PERMERROR,
-		    "invalid signature: body hash corrupt");
-		return MAUTH_OK;
+	/* bh= of any length decodes; only 32 bytes can ever match */
+	if ((tmp = malloc(bh->vallen + 1)) == NULL)
+		return MAUTH_ERR_NOMEM;
+	len = dkimv_b64_decode(bh->val, bh->vallen, tmp, bh->vallen + 1);
+	if (len >= 0) {
+		memcpy(c->bh, tmp, (size_t)len < sizeof(c->bh) ?
+		    (size_t)len : sizeof(c->bh));
+		c->bhlen = (size_t)len;
 	}
-	c->bhlen = (size_t)len;
+	free(tmp);
+	/* reported after the header signature (libopendkim's order) */
+	c->bh_bad = len < 0;
 	if ((rc = header_hash(v, s, h, hcanon)) != MAUTH_OK ||
 	    c->result != MAUTH_DKIM_NONE)
 		return rc;
@@ -809,6 +819,11 @@ finish(struct dkimv *v, struct nsig *s)
 	}
 	if (ok == 0) {
 		settle(c, MAUTH_DKIM_FAIL, "signature did not verify");
+		return;
+	}
+	if (c->bh_bad) {
+		settle(c, MAUTH_DKIM_PERMERROR,
+		    "invalid signature: body hash corrupt");
 		return;
 	}
 	if (c->bhlen != b->dlen || memcmp(c->bh, b->digest, b->dlen) != 0) {
