@@ -412,20 +412,19 @@ decode(struct dkimv_key *k, char *why, size_t whylen)
 			pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
 			    NULL, der, 32);
 	} else {
+		/*
+		 * Bytes after the DER structure are ignored, as libopendkim
+		 * (d2i_PUBKEY) does: the key is what the structure holds.
+		 */
 		q = der;
 		pk = d2i_PUBKEY(NULL, &q, (long)n);
-		if (pk != NULL && (q != der + n ||
-		    EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)) {
+		if (pk != NULL && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
 			EVP_PKEY_free(pk);
 			pk = NULL;
 		}
 		if (pk == NULL) {
 			q = der;
 			pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
-			if (pk != NULL && q != der + n) {
-				EVP_PKEY_free(pk);
-				pk = NULL;
-			}
 		}
 	}
 	ERR_clear_error();
