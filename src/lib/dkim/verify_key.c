@@ -111,21 +111,20 @@ dkimv_tag_find(const struct dkimv_tag *tags, size_t n, const char *name)
 	return NULL;
 }
 
-/* b64_val - the value of a base64 character, or -1 */
-static int
-b64_val(char c)
+static signed char	b64_tab[256];
+static pthread_once_t	b64_once = PTHREAD_ONCE_INIT;
+
+/* b64_init - the decoding table, once */
+static void
+b64_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int i;
+
+	memset(b64_tab, -1, sizeof(b64_tab));
+	for (i = 0; i < 64; i++)
+		b64_tab[(unsigned char)alpha[i]] = (signed char)i;
 }
 
 /*
@@ -142,8 +141,9 @@ dkimv_b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
 	size_t i, o = 0, nbits = 0, nchars = 0;
 	int v;
 
+	pthread_once(&b64_once, b64_init);
 	for (i = 0; i < len && p[i] != '='; i++) {
-		if ((v = b64_val(p[i])) < 0)
+		if ((v = b64_tab[(unsigned char)p[i]]) < 0)
 			continue;
 		nchars++;
 		acc = (acc << 6) | (uint32_t)v;
@@ -525,42 +525,44 @@ dkimv_keycache_get(struct dkimv_keycache *c, bool ed25519, const char *p,
     size_t plen, struct dkimv_key **out, char *why, size_t whylen)
 {
 	struct dkimv_key *k, *old;
-	char *text;
+	char stripped[KEY_MAX_P + 1], *text;
 	size_t i, n = 0;
 	uint32_t h;
 
 	*out = NULL;
-	if ((text = malloc(plen + 1)) == NULL)
-		return MAUTH_ERR_NOMEM;
-	for (i = 0; i < plen; i++)
-		if (!is_fws(p[i]))
-			text[n++] = p[i];
-	text[n] = '\0';
-	if (n > KEY_MAX_P) {
-		free(text);
-		(void)snprintf(why, whylen, "key record unusable: p= of %zu "
-		    "characters (limit %d)", n, KEY_MAX_P);
-		return MAUTH_DKIM_PERMERROR;
+	/* p= without FWS, on the stack: a hit allocates nothing */
+	for (i = 0; i < plen; i++) {
+		if (is_fws(p[i]))
+			continue;
+		if (n == KEY_MAX_P) {
+			(void)snprintf(why, whylen, "key record unusable: p= "
+			    "over %d characters", KEY_MAX_P);
+			return MAUTH_DKIM_PERMERROR;
+		}
+		stripped[n++] = p[i];
 	}
-	h = fnv(text, n, ed25519);
+	stripped[n] = '\0';
+	h = fnv(stripped, n, ed25519);
 	pthread_mutex_lock(&c->mu);
-	if ((k = find(c, h, ed25519, text, n)) != NULL) {
+	if ((k = find(c, h, ed25519, stripped, n)) != NULL) {
 		c->hits++;
 		lru_unlink(c, k);
 		lru_push(c, k);
 		__atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&c->mu);
-		free(text);
 		goto found;
 	}
 	c->decodes++;
 	pthread_mutex_unlock(&c->mu);
 
 	/* decode outside the lock: other threads go on meanwhile */
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
-		free(text);
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return MAUTH_ERR_NOMEM;
+	if ((text = malloc(n + 1)) == NULL) {
+		free(k);
 		return MAUTH_ERR_NOMEM;
 	}
+	memcpy(text, stripped, n + 1);
 	k->p = text;
 	k->plen = n;
 	k->hash = h;
