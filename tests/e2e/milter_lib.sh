@@ -43,6 +43,14 @@
 #   header_count NAME FIELD
 #                         how many FIELD header fields $TMP/NAME.eml has
 #   show FILE...          the last 15 lines, indented (failure details)
+#   incoming NAME ADDR MAIL_FROM WANT... -- SWAKS ARGS...
+#                         one incoming message sent with $SEND (default
+#                         send; Sendmail: sm_send) must be delivered with
+#                         exactly one A-R of ours holding each WANT word
+#                         and no DKIM-Signature added
+#   forged_case ADDR MESSAGE
+#                         case 3 (forged A-R fields of ours removed, another
+#                         authserv-id's kept) with MESSAGE from ADDR
 #
 # Postfix:
 #   postfix_start TMP SPORT MPORT [EXTRA]
@@ -189,6 +197,79 @@ header_count() {
 
 show() {
 	sed 's/^/    /' "$@" | tail -15
+}
+
+# incoming NAME ADDR MAIL_FROM WANT... -- SWAKS ARGS... - see the top of
+# this file; an incoming message from ADDR (sent with $SEND, default send)
+# delivered with exactly one A-R of ours containing each
+# WANT (a whole "method=result" word) and no DKIM-Signature added
+incoming() {
+	local name=$1 addr=$2 from=$3 want=() a= w miss= nsig
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		want+=("$1")
+		shift
+	done
+	shift
+	# the DKIM-Signature fields the message had when sent (--data FILE)
+	nsig=0
+	for w in "$@"; do
+		if [ "$a" = --data ]; then
+			nsig=$(sed '/^$/q' "$w" | grep -ci '^dkim-signature:')
+		fi
+		a=$w
+	done
+	"${SEND:-send}" "$name" "$addr" "$from" "$@"
+	if [ $SW_RC != 0 ] || ! deliver "$name"; then
+		bad "$name: not delivered (swaks exit $SW_RC)"
+		show "$TMP/$name.swaks"
+		return
+	fi
+	a=$(ar "$name")
+	if [ "$(printf '%s\n' "$a" | grep -c .)" != 1 ]; then
+		bad "$name: $(printf '%s\n' "$a" | grep -c .) A-R fields of ours, want 1"
+		return
+	fi
+	for w in "${want[@]}"; do
+		case " $a;" in
+		*[\ \;]"$w"[\ \;]*) ;;
+		*) miss="$miss $w" ;;
+		esac
+	done
+	if [ -z "$miss" ] && [ "$(header_count "$name" DKIM-Signature)" = "$nsig" ]
+	then
+		ok "$name: ${want[*]}"
+		echo "     $a" | cut -c1-200
+	else
+		bad "$name: want ${want[*]} (missing:$miss), got: $a"
+	fi
+}
+
+# forged_case ADDR MESSAGE - case 3: MESSAGE (signed by bank.test, SPF
+# pass from ADDR) sent with two forged A-R fields of ours (two letter
+# cases) and one of other.example: ours removed, the other kept unchanged
+forged_case() {
+	{
+		echo "Authentication-Results: $AUTHSERV; dkim=pass header.d=forged1.test"
+		echo "Authentication-Results: MX.E2E.Test; spf=pass smtp.mailfrom=forged2.test"
+		echo "Authentication-Results: other.example; spf=pass smtp.mailfrom=kept.test"
+		cat "$2"
+	} >"$TMP/forged-in.eml"
+	incoming 3-forged "$1" alice@bank.test spf=pass dkim=pass dmarc=pass \
+	    -- --data "$TMP/forged-in.eml"
+	[ -f "$TMP/3-forged.eml" ] || return
+	if ! grep -q 'forged[12]\.test' "$TMP/3-forged.eml"; then
+		ok "3 forged: A-R fields with our authserv-id removed"
+	else
+		bad "3 forged: a forged A-R of ours is still there"
+		grep -i '^authentication-results' "$TMP/3-forged.eml" | show
+	fi
+	if grep -q '^Authentication-Results: other.example; spf=pass smtp.mailfrom=kept.test$' \
+	    "$TMP/3-forged.eml"; then
+		ok "3 forged: the A-R of another authserv-id is kept, unchanged"
+	else
+		bad "3 forged: the A-R of another authserv-id is gone or changed"
+	fi
 }
 
 # ---- Postfix
