@@ -20,6 +20,9 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#ifdef MAUTH_HAVE_SODIUM
+#include <sodium.h>
+#endif
 
 #include "mauth/common.h"
 #include "dkim/dkim_int.h"
@@ -307,6 +310,7 @@ struct dkimv_key {
 	EVP_PKEY		*pkey;		/* NULL: did not decode */
 	EVP_PKEY_CTX		*rsa;		/* RSA: verify_init, PKCS#1, SHA-256 */
 	EVP_MD_CTX		*ed;		/* Ed25519: DigestVerifyInit done */
+	uint8_t			 edraw[32];	/* Ed25519: the raw key */
 	unsigned		 bits;
 	int			 refs;		/* atomic */
 };
@@ -408,9 +412,11 @@ decode(struct dkimv_key *k, char *why, size_t whylen)
 		return NULL;
 	}
 	if (k->ed25519) {
-		if (n == 32)
+		if (n == 32) {
 			pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
 			    NULL, der, 32);
+			memcpy(k->edraw, der, 32);
+		}
 	} else {
 		/*
 		 * Bytes after the DER structure are ignored, as libopendkim
@@ -594,6 +600,26 @@ found:
 	return MAUTH_DKIM_NONE;
 }
 
+#ifdef MAUTH_HAVE_SODIUM
+static bool		sodium_ok;
+static pthread_once_t	sodium_once = PTHREAD_ONCE_INIT;
+
+/* sodium_start - sodium_init once (it picks the fastest implementation) */
+static void
+sodium_start(void)
+{
+	sodium_ok = sodium_init() >= 0;
+}
+
+/* sodium_ready - whether libsodium can be used */
+static bool
+sodium_ready(void)
+{
+	pthread_once(&sodium_once, sodium_start);
+	return sodium_ok;
+}
+#endif
+
 /* dkimv_keycache_stats - see dkim_int.h */
 void
 dkimv_keycache_stats(struct dkimv_keycache *c, uint64_t *decodes,
@@ -637,6 +663,18 @@ dkimv_key_verify(const struct dkimv_key *k, const EVP_MD *md,
 	EVP_MD_CTX *mc;
 	int ok;
 
+#ifdef MAUTH_HAVE_SODIUM
+	/*
+	 * Optional (built with libsodium): the same RFC 8032 verification,
+	 * about twice as fast as OpenSSL 3.0's (measured: 62-80 against
+	 * 137-183 us); libsodium also refuses small-order keys and
+	 * non-canonical signatures, which no honest signer produces.
+	 */
+	if (k->ed != NULL && sodium_ready())
+		return siglen == crypto_sign_BYTES &&
+		    crypto_sign_verify_detached(sig, d, dlen, k->edraw) == 0 ?
+		    1 : 0;
+#endif
 	if (k->ed != NULL) {
 		if ((mc = EVP_MD_CTX_new()) == NULL)
 			return -1;
