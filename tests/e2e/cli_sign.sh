@@ -250,6 +250,9 @@ check_opts "opts: --also ed25519" 'a=rsa-sha256;.*a=ed25519-sha256;' \
     "${G[@]}" --also "sign.test:ed:$K/ed.private"
 expect_err "opts: i= outside d=" 2 "${S[@]}" "${G[@]}" \
     --identity alice@other.test "$CRLF"
+expect_err "opts: DKIM-Signature oversigned (would never verify)" 2 \
+    "${S[@]}" "${G[@]}" --headers From:DKIM-Signature \
+    --oversign DKIM-Signature "$CRLF"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

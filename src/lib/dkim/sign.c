@@ -318,10 +318,22 @@ sig_setup(struct mauth_signer *s, struct sig *g,
 			if ((rc = add_name(g, hl[i], false, errbuf, errlen)) !=
 			    MAUTH_OK)
 				return rc;
-		for (i = 0; ol[i] != NULL; i++)
+		for (i = 0; ol[i] != NULL; i++) {
+			/*
+			 * a verifier meets the new signature's own field when
+			 * it looks for the extra DKIM-Signature instance
+			 * (RFC 6376 3.5, 5.4.2): such a signature never verifies
+			 */
+			if (str_casecmp(ol[i], "DKIM-Signature") == 0) {
+				serr(errbuf, errlen, "DKIM-Signature cannot be "
+				    "oversigned: the signature's own field "
+				    "would fill the extra instance when verified");
+				return MAUTH_ERR_INVAL;
+			}
 			if ((rc = add_name(g, ol[i], true, errbuf, errlen)) !=
 			    MAUTH_OK)
 				return rc;
+		}
 		/* RFC 6376 5.4: From MUST be signed */
 		if (!in_list(g->hnames, g->nnames, "From") &&
 		    (rc = add_name(g, "From", false, errbuf, errlen)) !=
