@@ -236,7 +236,8 @@ qlist_has_dns(const char *p, size_t len)
 			s++;
 		while (e > s && is_fws(p[e - 1]))
 			e--;
-		if (str_caseeq_n(p + s, e - s, "dns/txt", 7))
+		/* RFC 6376 3.2: values are case-sensitive unless said */
+		if (e - s == 7 && memcmp(p + s, "dns/txt", 7) == 0)
 			return true;
 		i++;
 	}
