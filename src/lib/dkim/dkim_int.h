@@ -142,6 +142,54 @@ int	dkim_sig_screen(const char *value, size_t len, int64_t now,
 	    __attribute__((warn_unused_result));
 void	dkim_sig_screen_free(struct dkim_sigscreen *s);
 
+/* ---- text helpers of both engines (dkim_sig.c) -------------------------- */
+
+/* One tag=value of a tag-list (RFC 6376 3.2); pointers into the text. */
+struct dkimv_tag {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;		/* FWS trimmed at both ends */
+	size_t		 vallen;
+};
+
+/* dkim_is_fws - whether c is a folding white space byte (RFC 6376 2.8) */
+bool	dkim_is_fws(char c);
+/*
+ * dkim_tag_parse - split s[0..len) into at most max tags (RFC 6376 3.2).
+ * Returns NULL on success, or a static reason when it is not a valid
+ * tag-list (syntax, duplicate tag, more than max tags).
+ */
+const char *dkim_tag_parse(const char *s, size_t len, struct dkimv_tag *tags,
+	    size_t max, size_t *ntags);
+/* dkimv_tag_list - dkim_tag_parse as a yes/no */
+bool	dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags,
+	    size_t max, size_t *ntags);
+/* dkimv_tag_find - the tag called name, or NULL */
+const struct dkimv_tag *dkimv_tag_find(const struct dkimv_tag *tags,
+	    size_t n, const char *name);
+/*
+ * dkim_list_next - the next item of the colon-separated list p[0..len),
+ * FWS trimmed at both ends (it may be empty).  *pos starts at 0; returns
+ * false when the list is done.  An empty list has one empty item, and a
+ * trailing ':' gives a last empty item.
+ */
+bool	dkim_list_next(const char *p, size_t len, size_t *pos,
+	    const char **item, size_t *itemlen);
+/*
+ * dkim_field_name_len - the length of name[0..len) without white space
+ * before the colon (RFC 5322 4.5.3), or 0 when that is not a field name
+ * (RFC 5322 2.2: printable ASCII except ':').
+ */
+size_t	dkim_field_name_len(const char *name, size_t len);
+/*
+ * dkim_sig_out_init - copy the screen's strings into out; true when the
+ * screen, or the cap of max signatures (over_cap), already decided the
+ * result, which is then set with its reason in why.
+ */
+bool	dkim_sig_out_init(struct mauth_dkim_sig *out,
+	    const struct dkim_sigscreen *scr, bool over_cap, unsigned max,
+	    char *why, size_t whylen);
+
 /*
  * dkim_key_rewrite - prepare a key record txt[0..len) for libopendkim,
  * which reads at most max bytes of it and decodes p= only as a
@@ -210,24 +258,6 @@ size_t	odkim_nsigfields(const struct odkim_v *v);
 void	odkim_free(struct odkim_v *v);
 
 /* ---- native engine helpers (verify_key.c) ------------------------------- */
-
-/* One tag=value of a tag-list (RFC 6376 3.2); pointers into the text. */
-struct dkimv_tag {
-	const char	*name;
-	size_t		 namelen;
-	const char	*val;		/* FWS trimmed at both ends */
-	size_t		 vallen;
-};
-
-/*
- * dkimv_tag_list - split s[0..len) into at most max tags; false when it is
- * not a valid tag-list (syntax, duplicate tag, more than max tags).
- */
-bool	dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags,
-	    size_t max, size_t *ntags);
-/* dkimv_tag_find - the tag called name, or NULL */
-const struct dkimv_tag *dkimv_tag_find(const struct dkimv_tag *tags,
-	    size_t n, const char *name);
 
 /*
  * dkimv_b64_decode - base64 (RFC 4648) of p[0..len) into out, up to the

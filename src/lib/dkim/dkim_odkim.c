@@ -510,21 +510,6 @@ odkim_free(struct odkim_v *v)
 	free(v);
 }
 
-/* field_name_ok - RFC 5322 2.2: printable ASCII except ':' */
-static bool
-field_name_ok(const char *name, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x21 ||
-		    (unsigned char)name[i] > 0x7e || name[i] == ':')
-			return false;
-	return true;
-}
-
 /*
  * feed_field - "name:value" to libopendkim, bare LF turned into CRLF and the
  * final line break removed (dkim_header takes one field without its CRLF).
@@ -575,11 +560,7 @@ odkim_header(struct odkim_v *v, const char *name, size_t namelen,
 		return MAUTH_ERR_INVAL;
 	if (value == NULL)
 		value = "";
-	/* RFC 5322 4.5.3 (obsolete): white space before the colon */
-	nl = namelen;
-	while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
-		nl--;
-	if (!field_name_ok(name, nl))
+	if ((nl = dkim_field_name_len(name, namelen)) == 0)
 		return MAUTH_OK;	/* not a field libopendkim could use */
 	is_sig = str_caseeq_n(name, nl, "DKIM-Signature", 14);
 	if (!is_sig) {
@@ -1006,21 +987,9 @@ odkim_eom(struct odkim_v *v)
 		return MAUTH_ERR_NOMEM;
 	for (i = 0; i < v->nsigs; i++) {
 		s = &v->sigs[i];
-		s->out.domain = s->scr.domain;
-		s->out.identity = s->scr.identity;
-		s->out.selector = s->scr.selector;
-		s->out.algorithm = s->scr.algorithm;
-		s->out.b_prefix = s->scr.b_prefix;
-		s->out.checked = true;
-		why[0] = '\0';
-		if (s->scr.result != MAUTH_DKIM_NONE) {
-			s->out.result = s->scr.result;
-			(void)snprintf(why, sizeof(why), "%s", s->scr.reason);
-		} else if (s->over_cap) {
-			s->out.result = MAUTH_DKIM_NONE;
-			s->out.checked = false;
-			(void)snprintf(why, sizeof(why), "not checked: over the "
-			    "limit of %u signatures", v->opts.max_signatures);
+		if (dkim_sig_out_init(&s->out, &s->scr, s->over_cap,
+		    v->opts.max_signatures, why, sizeof(why))) {
+			/* decided by the screen or the cap */
 		} else if (s->fed < 0) {
 			s->out.result = MAUTH_DKIM_PERMERROR;
 			(void)snprintf(why, sizeof(why), "not evaluated: the "

@@ -2,7 +2,9 @@
  * dkim_sig.c - our own screen of DKIM-Signature fields before libopendkim
  * sees them (RFC 6376 3.2, 3.5, 6.1.1; RFC 8301), key-record compaction for
  * libopendkim's 1024-byte key buffer, and the canonical body length that
- * l= is compared with (RFC 6376 3.4.3, 3.4.4).
+ * l= is compared with (RFC 6376 3.4.3, 3.4.4).  It also holds the text
+ * helpers both engines use (tag-lists, colon lists, field names, results
+ * decided by the screen), declared in dkim_int.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,27 +21,17 @@
 
 #define TAG_MAX		64	/* tags in one tag-list */
 
-/* One tag=value of a tag-list; both point into the parsed text. */
-struct tag {
-	const char	*name;
-	size_t		 namelen;
-	const char	*val;		/* FWS trimmed at both ends */
-	size_t		 vallen;
-};
-
-/* is_fws - folding white space bytes (RFC 6376 2.8) */
-static bool
-is_fws(char c)
+/* dkim_is_fws - see dkim_int.h */
+bool
+dkim_is_fws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/*
- * tag_parse - split s[0..len) into tags (RFC 6376 3.2).  Returns NULL on
- * success, or a static reason.  Duplicate names make the whole list invalid.
- */
-static const char *
-tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
+/* dkim_tag_parse - see dkim_int.h.  Duplicate names invalidate the list. */
+const char *
+dkim_tag_parse(const char *s, size_t len, struct dkimv_tag *tags, size_t max,
+    size_t *ntags)
 {
 	size_t i = 0, j, k, n = 0, start, end, eq;
 
@@ -51,14 +43,14 @@ tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
 		end = i;
 		if (i < len)
 			i++;		/* the ';' */
-		while (start < end && is_fws(s[start]))
+		while (start < end && dkim_is_fws(s[start]))
 			start++;
-		while (end > start && is_fws(s[end - 1]))
+		while (end > start && dkim_is_fws(s[end - 1]))
 			end--;
 		if (start == end) {
 			/* only the trailing ";" may leave an empty tag-spec */
 			for (j = i; j < len; j++)
-				if (!is_fws(s[j]))
+				if (!dkim_is_fws(s[j]))
 					return "empty tag";
 			break;
 		}
@@ -66,11 +58,11 @@ tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
 			;
 		if (eq == end)
 			return "tag without '='";
-		if (n == TAG_MAX)
+		if (n == max)
 			return "too many tags";
 		tags[n].name = s + start;
 		k = eq;
-		while (k > start && is_fws(s[k - 1]))
+		while (k > start && dkim_is_fws(s[k - 1]))
 			k--;
 		tags[n].namelen = k - start;
 		if (tags[n].namelen == 0 || !ascii_is_alpha(s[start]))
@@ -79,12 +71,12 @@ tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
 			if (!ascii_is_alnum(s[j]) && s[j] != '_')
 				return "bad tag name";
 		j = eq + 1;
-		while (j < end && is_fws(s[j]))
+		while (j < end && dkim_is_fws(s[j]))
 			j++;
 		tags[n].val = s + j;
 		tags[n].vallen = end - j;
 		for (; j < end; j++)
-			if (!is_fws(s[j]) && ((unsigned char)s[j] < 0x21 ||
+			if (!dkim_is_fws(s[j]) && ((unsigned char)s[j] < 0x21 ||
 			    (unsigned char)s[j] > 0x7e))
 				return "bad character in a tag value";
 		for (j = 0; j < n; j++)
@@ -98,9 +90,17 @@ tag_parse(const char *s, size_t len, struct tag *tags, size_t *ntags)
 	return NULL;
 }
 
-/* tag_find - the tag called name, or NULL */
-static const struct tag *
-tag_find(const struct tag *tags, size_t n, const char *name)
+/* dkimv_tag_list - see dkim_int.h */
+bool
+dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags, size_t max,
+    size_t *ntags)
+{
+	return dkim_tag_parse(s, len, tags, max, ntags) == NULL;
+}
+
+/* dkimv_tag_find - see dkim_int.h */
+const struct dkimv_tag *
+dkimv_tag_find(const struct dkimv_tag *tags, size_t n, const char *name)
 {
 	size_t i, len = strlen(name);
 
@@ -111,9 +111,74 @@ tag_find(const struct tag *tags, size_t n, const char *name)
 	return NULL;
 }
 
+/* dkim_list_next - see dkim_int.h */
+bool
+dkim_list_next(const char *p, size_t len, size_t *pos, const char **item,
+    size_t *itemlen)
+{
+	size_t i = *pos, s, e;
+
+	if (i > len)
+		return false;
+	s = i;
+	while (i < len && p[i] != ':')
+		i++;
+	e = i;
+	while (s < e && dkim_is_fws(p[s]))
+		s++;
+	while (e > s && dkim_is_fws(p[e - 1]))
+		e--;
+	*item = p + s;
+	*itemlen = e - s;
+	*pos = i + 1;
+	return true;
+}
+
+/* dkim_field_name_len - see dkim_int.h */
+size_t
+dkim_field_name_len(const char *name, size_t len)
+{
+	size_t i;
+
+	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		len--;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x21 ||
+		    (unsigned char)name[i] > 0x7e || name[i] == ':')
+			return 0;
+	return len;
+}
+
+/* dkim_sig_out_init - see dkim_int.h */
+bool
+dkim_sig_out_init(struct mauth_dkim_sig *out, const struct dkim_sigscreen *scr,
+    bool over_cap, unsigned max, char *why, size_t whylen)
+{
+	out->domain = scr->domain;
+	out->identity = scr->identity;
+	out->selector = scr->selector;
+	out->algorithm = scr->algorithm;
+	out->b_prefix = scr->b_prefix;
+	out->checked = true;
+	why[0] = '\0';
+	if (scr->result != MAUTH_DKIM_NONE) {
+		out->result = scr->result;
+		(void)snprintf(why, whylen, "%s", scr->reason);
+		return true;
+	}
+	if (over_cap) {
+		out->result = MAUTH_DKIM_NONE;
+		out->checked = false;
+		(void)snprintf(why, whylen, "not checked: over the limit of "
+		    "%u signatures", max);
+		return true;
+	}
+	return false;
+}
+
 /* val_eq - whether a tag value equals s, ASCII case-insensitively */
 static bool
-val_eq(const struct tag *t, const char *s)
+val_eq(const struct dkimv_tag *t, const char *s)
 {
 	return str_caseeq_n(t->val, t->vallen, s, strlen(s));
 }
@@ -125,7 +190,7 @@ has_fws(const char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (is_fws(p[i]))
+		if (dkim_is_fws(p[i]))
 			return true;
 	return false;
 }
@@ -142,7 +207,7 @@ field_dup(const char *p, size_t len, bool strip, size_t max)
 
 	buf_init(&b, 4 * max + 16);
 	for (i = 0; i < len && used < max; i++) {
-		if (strip && is_fws(p[i]))
+		if (strip && dkim_is_fws(p[i]))
 			continue;
 		buf_put_escaped(&b, p + i, 1);
 		used++;
@@ -152,7 +217,7 @@ field_dup(const char *p, size_t len, bool strip, size_t max)
 
 /* u64_tag - parse a decimal tag of at most maxdigits digits */
 static bool
-u64_tag(const struct tag *t, size_t maxdigits, uint64_t *out)
+u64_tag(const struct dkimv_tag *t, size_t maxdigits, uint64_t *out)
 {
 	if (t->vallen == 0 || t->vallen > maxdigits)
 		return false;
@@ -179,7 +244,7 @@ base64_ok(const char *p, size_t len)
 	size_t i, n = 0;
 
 	for (i = 0; i < len; i++) {
-		if (is_fws(p[i]))
+		if (dkim_is_fws(p[i]))
 			continue;
 		if (!ascii_is_alnum(p[i]) && p[i] != '+' &&
 		    p[i] != '/' && p[i] != '=')
@@ -197,26 +262,18 @@ base64_ok(const char *p, size_t len)
 static bool
 hlist_has_from(const char *p, size_t len, bool *bad)
 {
-	size_t i = 0, s, e;
+	const char *it;
+	size_t pos = 0, n;
 	bool from = false;
 
 	*bad = false;
-	while (i <= len) {
-		s = i;
-		while (i < len && p[i] != ':')
-			i++;
-		e = i;
-		while (s < e && is_fws(p[s]))
-			s++;
-		while (e > s && is_fws(p[e - 1]))
-			e--;
-		if (s == e || has_fws(p + s, e - s)) {
+	while (dkim_list_next(p, len, &pos, &it, &n)) {
+		if (n == 0 || has_fws(it, n)) {
 			*bad = true;
 			return false;
 		}
-		if (str_caseeq_n(p + s, e - s, "from", 4))
+		if (str_caseeq_n(it, n, "from", 4))
 			from = true;
-		i++;
 	}
 	return from;
 }
@@ -225,22 +282,13 @@ hlist_has_from(const char *p, size_t len, bool *bad)
 static bool
 qlist_has_dns(const char *p, size_t len)
 {
-	size_t i = 0, s, e;
+	const char *it;
+	size_t pos = 0, n;
 
-	while (i <= len) {
-		s = i;
-		while (i < len && p[i] != ':')
-			i++;
-		e = i;
-		while (s < e && is_fws(p[s]))
-			s++;
-		while (e > s && is_fws(p[e - 1]))
-			e--;
+	while (dkim_list_next(p, len, &pos, &it, &n))
 		/* RFC 6376 3.2: values are case-sensitive unless said */
-		if (e - s == 7 && memcmp(p + s, "dns/txt", 7) == 0)
+		if (n == 7 && memcmp(it, "dns/txt", 7) == 0)
 			return true;
-		i++;
-	}
 	return false;
 }
 
@@ -295,7 +343,7 @@ qp_decode(const char *p, size_t len, char *out, size_t outlen)
 	size_t i, o = 0;
 
 	for (i = 0; i < len; i++) {
-		if (is_fws(p[i]))
+		if (dkim_is_fws(p[i]))
 			continue;
 		if (o + 1 >= outlen)
 			return -1;
@@ -316,16 +364,17 @@ qp_decode(const char *p, size_t len, char *out, size_t outlen)
 
 /* screen_strings - the header.d/i/s/a/b properties, whatever the verdict */
 static int
-screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
+screen_strings(struct dkim_sigscreen *s, const struct dkimv_tag *tags,
+    size_t n)
 {
-	const struct tag *d, *i, *sel, *a, *b;
+	const struct dkimv_tag *d, *i, *sel, *a, *b;
 	struct buf id;
 
-	d = tag_find(tags, n, "d");
-	i = tag_find(tags, n, "i");
-	sel = tag_find(tags, n, "s");
-	a = tag_find(tags, n, "a");
-	b = tag_find(tags, n, "b");
+	d = dkimv_tag_find(tags, n, "d");
+	i = dkimv_tag_find(tags, n, "i");
+	sel = dkimv_tag_find(tags, n, "s");
+	a = dkimv_tag_find(tags, n, "a");
+	b = dkimv_tag_find(tags, n, "b");
 	if (d != NULL && (s->domain = field_dup(d->val, d->vallen, false,
 	    DKIMV_MAX_FIELD)) == NULL)
 		return MAUTH_ERR_NOMEM;
@@ -360,17 +409,17 @@ screen_strings(struct dkim_sigscreen *s, const struct tag *tags, size_t n)
 
 /* screen_tags - the RFC 6376 checks; sets s->result when not a candidate */
 static void
-screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
+screen_tags(struct dkim_sigscreen *s, const struct dkimv_tag *tags, size_t n,
     int64_t now, bool allow_sha1)
 {
 	static const char *const required[] = { "a", "b", "bh", "d", "h", "s" };
-	const struct tag *t, *d, *a, *tt, *tx;
+	const struct dkimv_tag *t, *d, *a, *tt, *tx;
 	uint64_t ts = 0, tx_v = 0;
 	size_t k, at;
 	bool bad;
 
 	/* RFC 6376 6.1.1: v= first, then every required tag */
-	if ((t = tag_find(tags, n, "v")) == NULL) {
+	if ((t = dkimv_tag_find(tags, n, "v")) == NULL) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "missing v= tag");
 		return;
 	}
@@ -380,7 +429,7 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 		return;
 	}
 	for (k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
-		if ((t = tag_find(tags, n, required[k])) == NULL) {
+		if ((t = dkimv_tag_find(tags, n, required[k])) == NULL) {
 			set_reason(s, MAUTH_DKIM_PERMERROR, "missing %s= tag",
 			    required[k]);
 			return;
@@ -391,35 +440,35 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 			return;
 		}
 	}
-	d = tag_find(tags, n, "d");
+	d = dkimv_tag_find(tags, n, "d");
 	if (!domain_ok(d->val, d->vallen)) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid d= domain");
 		return;
 	}
-	t = tag_find(tags, n, "s");
+	t = dkimv_tag_find(tags, n, "s");
 	/* the key name s._domainkey.d must be a valid DNS name */
 	if (!domain_ok(t->val, t->vallen) ||
 	    t->vallen + 12 + d->vallen > 253) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid s= selector");
 		return;
 	}
-	t = tag_find(tags, n, "h");
+	t = dkimv_tag_find(tags, n, "h");
 	if (!hlist_has_from(t->val, t->vallen, &bad)) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, bad ?
 		    "malformed h= list" : "From is not signed (h=)");
 		return;
 	}
-	if (!base64_ok(tag_find(tags, n, "b")->val,
-	    tag_find(tags, n, "b")->vallen)) {
+	if (!base64_ok(dkimv_tag_find(tags, n, "b")->val,
+	    dkimv_tag_find(tags, n, "b")->vallen)) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "b= is not base64");
 		return;
 	}
-	if (!base64_ok(tag_find(tags, n, "bh")->val,
-	    tag_find(tags, n, "bh")->vallen)) {
+	if (!base64_ok(dkimv_tag_find(tags, n, "bh")->val,
+	    dkimv_tag_find(tags, n, "bh")->vallen)) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "bh= is not base64");
 		return;
 	}
-	if ((t = tag_find(tags, n, "c")) != NULL) {
+	if ((t = dkimv_tag_find(tags, n, "c")) != NULL) {
 		const char *p = t->val, *slash;
 		size_t hl, bl;
 
@@ -437,13 +486,13 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 		s->relaxed_body = slash != NULL &&
 		    str_caseeq_n(slash + 1, bl, "relaxed", 7);
 	}
-	if ((t = tag_find(tags, n, "q")) != NULL &&
+	if ((t = dkimv_tag_find(tags, n, "q")) != NULL &&
 	    !qlist_has_dns(t->val, t->vallen)) {
 		set_reason(s, MAUTH_DKIM_PERMERROR,
 		    "no supported query method (q=)");
 		return;
 	}
-	if ((t = tag_find(tags, n, "i")) != NULL) {
+	if ((t = dkimv_tag_find(tags, n, "i")) != NULL) {
 		/* RFC 6376 3.5: the domain of i= is d= or a subdomain of it */
 		char dec[DKIMV_MAX_SIGHDR + 1];
 		ssize_t dl = qp_decode(t->val, t->vallen, dec, sizeof(dec));
@@ -471,15 +520,15 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 			return;
 		}
 	}
-	if ((t = tag_find(tags, n, "l")) != NULL) {
+	if ((t = dkimv_tag_find(tags, n, "l")) != NULL) {
 		if (!u64_tag(t, 18, &s->l)) {
 			set_reason(s, MAUTH_DKIM_PERMERROR, "invalid l= tag");
 			return;
 		}
 		s->has_l = true;
 	}
-	tt = tag_find(tags, n, "t");
-	tx = tag_find(tags, n, "x");
+	tt = dkimv_tag_find(tags, n, "t");
+	tx = dkimv_tag_find(tags, n, "x");
 	if ((tt != NULL && !u64_tag(tt, 18, &ts)) ||
 	    (tx != NULL && !u64_tag(tx, 18, &tx_v))) {
 		set_reason(s, MAUTH_DKIM_PERMERROR, "invalid %s= tag",
@@ -501,7 +550,7 @@ screen_tags(struct dkim_sigscreen *s, const struct tag *tags, size_t n,
 	 * hours (Stalwart's 004.txt is signed 5 hours "ahead").
 	 */
 
-	a = tag_find(tags, n, "a");
+	a = dkimv_tag_find(tags, n, "a");
 	if (val_eq(a, "rsa-sha256"))
 		return;
 	if (val_eq(a, "ed25519-sha256")) {
@@ -529,8 +578,8 @@ int
 dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
     struct dkim_sigscreen *s)
 {
-	struct tag tags[TAG_MAX];
-	const struct tag *b;
+	struct dkimv_tag tags[TAG_MAX];
+	const struct dkimv_tag *b;
 	const char *why;
 	size_t n;
 
@@ -547,7 +596,7 @@ dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
 		    "NUL byte in the signature field");
 		return MAUTH_OK;
 	}
-	if ((why = tag_parse(value, len, tags, &n)) != NULL) {
+	if ((why = dkim_tag_parse(value, len, tags, TAG_MAX, &n)) != NULL) {
 		/* keep what could be parsed of the strings: nothing */
 		set_reason(s, MAUTH_DKIM_PERMERROR, "malformed tag list: %s",
 		    why);
@@ -560,7 +609,7 @@ dkim_sig_screen(const char *value, size_t len, int64_t now, bool allow_sha1,
 	screen_tags(s, tags, n, now, allow_sha1);
 	if (s->result == MAUTH_DKIM_NONE) {
 		/* the whole b= pairs our field with libopendkim's entry */
-		b = tag_find(tags, n, "b");
+		b = dkimv_tag_find(tags, n, "b");
 		if ((s->b_full = field_dup(b->val, b->vallen, true,
 		    DKIMV_MAX_SIGHDR)) == NULL) {
 			dkim_sig_screen_free(s);
@@ -599,7 +648,7 @@ b64_decode(const char *p, size_t len, uint8_t *out, size_t outlen)
 	int bits = 0, d, pad = 0;
 
 	for (i = 0; i < len; i++) {
-		if (is_fws(p[i]))
+		if (dkim_is_fws(p[i]))
 			continue;
 		if (p[i] == '=') {
 			pad++;
@@ -726,8 +775,8 @@ dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max, char *out,
     size_t outlen, bool *wrapped)
 {
 	static const char *const keep[] = { "v", "h", "k", "p", "s", "t" };
-	struct tag tags[TAG_MAX];
-	const struct tag *k, *p;
+	struct dkimv_tag tags[TAG_MAX];
+	const struct dkimv_tag *k, *p;
 	uint8_t der[4096], spki[4200];
 	char p64[5700];
 	size_t n, i, j, kk, o = 0, plen = 0, sl;
@@ -736,10 +785,10 @@ dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max, char *out,
 
 	*wrapped = false;
 	if (memchr(txt, '\0', len) != NULL ||
-	    tag_parse((const char *)txt, len, tags, &n) != NULL)
+	    dkim_tag_parse((const char *)txt, len, tags, TAG_MAX, &n) != NULL)
 		return len <= max ? 0 : -1;
-	k = tag_find(tags, n, "k");
-	p = tag_find(tags, n, "p");
+	k = dkimv_tag_find(tags, n, "k");
+	p = dkimv_tag_find(tags, n, "p");
 	if (p != NULL && p->vallen > 0 &&
 	    (k == NULL || str_caseeq_n(k->val, k->vallen, "rsa", 3)) &&
 	    (dl = b64_decode(p->val, p->vallen, der, sizeof(der))) > 0 &&
@@ -772,7 +821,7 @@ dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max, char *out,
 			continue;
 		}
 		for (j = 0; j < tags[i].vallen; j++) {
-			if (is_fws(tags[i].val[j]))
+			if (dkim_is_fws(tags[i].val[j]))
 				continue;
 			if (o + 1 > outlen)
 				return -1;
@@ -788,14 +837,14 @@ dkim_key_rewrite(const uint8_t *txt, size_t len, size_t max, char *out,
 bool
 dkim_key_type(const uint8_t *txt, size_t len, char *out, size_t outlen)
 {
-	struct tag tags[TAG_MAX];
-	const struct tag *k;
+	struct dkimv_tag tags[TAG_MAX];
+	const struct dkimv_tag *k;
 	size_t n;
 
 	if (outlen == 0 || memchr(txt, '\0', len) != NULL ||
-	    tag_parse((const char *)txt, len, tags, &n) != NULL)
+	    dkim_tag_parse((const char *)txt, len, tags, TAG_MAX, &n) != NULL)
 		return false;
-	if ((k = tag_find(tags, n, "k")) == NULL)
+	if ((k = dkimv_tag_find(tags, n, "k")) == NULL)
 		(void)snprintf(out, outlen, "rsa");
 	else
 		(void)snprintf(out, outlen, "%.*s", (int)k->vallen, k->val);

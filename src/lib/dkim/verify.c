@@ -246,21 +246,6 @@ dkimv_free(struct dkimv *v)
 	free(v);
 }
 
-/* field_name_ok - RFC 5322 2.2: printable ASCII except ':' */
-static bool
-field_name_ok(const char *name, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x21 ||
-		    (unsigned char)name[i] > 0x7e || name[i] == ':')
-			return false;
-	return true;
-}
-
 /* keep_field - keep name and value in the arena; false when over a limit */
 static bool
 keep_field(struct dkimv *v, const char *name, size_t namelen, size_t trimlen,
@@ -317,11 +302,7 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 		return MAUTH_ERR_INVAL;
 	if (value == NULL)
 		value = "";
-	/* RFC 5322 4.5.3 (obsolete): white space before the colon */
-	nl = namelen;
-	while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
-		nl--;
-	if (!field_name_ok(name, nl))
+	if ((nl = dkim_field_name_len(name, namelen)) == 0)
 		return MAUTH_OK;	/* not a field anyone could sign */
 	/* the final line break is optional: none is kept (as libopendkim) */
 	while (valuelen > 0 && (value[valuelen - 1] == '\n' ||
@@ -874,23 +855,8 @@ dkimv_eom(struct dkimv *v)
 		return MAUTH_ERR_NOMEM;
 	for (i = 0; i < v->nsigs; i++) {
 		s = &v->sigs[i];
-		why[0] = '\0';
-		s->out.domain = s->scr.domain;
-		s->out.identity = s->scr.identity;
-		s->out.selector = s->scr.selector;
-		s->out.algorithm = s->scr.algorithm;
-		s->out.b_prefix = s->scr.b_prefix;
-		s->out.checked = true;
-		if (s->scr.result != MAUTH_DKIM_NONE) {
-			s->out.result = s->scr.result;
-			(void)snprintf(why, sizeof(why), "%s", s->scr.reason);
-		} else if (s->over_cap) {
-			s->out.result = MAUTH_DKIM_NONE;
-			s->out.checked = false;
-			(void)snprintf(why, sizeof(why), "not checked: over "
-			    "the limit of %u signatures",
-			    v->opts.max_signatures);
-		} else {
+		if (!dkim_sig_out_init(&s->out, &s->scr, s->over_cap,
+		    v->opts.max_signatures, why, sizeof(why))) {
 			finish(v, s);
 			s->out.result = s->c->result;
 			s->out.testing = s->c->testing;

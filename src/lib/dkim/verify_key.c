@@ -1,8 +1,8 @@
 /*
- * verify_key.c - DKIM key records for the native verifier: the tag-list
- * parser shared with verify.c (RFC 6376 3.2), the key record parse (RFC
- * 6376 3.6.1, RFC 8463 4), and the process-wide cache of decoded public
- * keys with their prepared verification contexts.
+ * verify_key.c - DKIM key records for the native verifier: the key record
+ * parse (RFC 6376 3.6.1, RFC 8463 4; the tag-list parser is dkim_sig.c's),
+ * and the process-wide cache of decoded public keys with their prepared
+ * verification contexts.
  *
  * The cache is keyed by the key type and the exact p= text (FWS removed):
  * a record that changes gives another key, so DNS TTLs (the resolver's
@@ -27,92 +27,11 @@
 #include "mauth/common.h"
 #include "dkim/dkim_int.h"
 #include "dkim/sign_int.h"
-#include "util/ascii.h"
 #include "util/str.h"
 
 #define KEY_MAX_DER	4096	/* decoded p= bytes (RSA-16384 fits) */
 #define KEY_MAX_P	8192	/* p= characters without FWS */
 #define CACHE_BUCKETS	1024	/* hash buckets (power of two) */
-
-/* is_fws - folding white space (RFC 6376 2.8) */
-static bool
-is_fws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* dkimv_tag_list - see dkim_int.h */
-bool
-dkimv_tag_list(const char *s, size_t len, struct dkimv_tag *tags,
-    size_t max, size_t *ntags)
-{
-	size_t i = 0, j, k, n = 0, start, end, eq;
-
-	*ntags = 0;
-	while (i < len) {
-		start = i;
-		while (i < len && s[i] != ';')
-			i++;
-		end = i;
-		if (i < len)
-			i++;
-		while (start < end && is_fws(s[start]))
-			start++;
-		while (end > start && is_fws(s[end - 1]))
-			end--;
-		if (start == end) {
-			/* only a trailing ';' may leave an empty tag-spec */
-			for (j = i; j < len; j++)
-				if (!is_fws(s[j]))
-					return false;
-			break;
-		}
-		for (eq = start; eq < end && s[eq] != '='; eq++)
-			;
-		if (eq == end || n == max)
-			return false;
-		k = eq;
-		while (k > start && is_fws(s[k - 1]))
-			k--;
-		if (k == start || !ascii_is_alpha(s[start]))
-			return false;
-		for (j = start; j < k; j++)
-			if (!ascii_is_alnum(s[j]) && s[j] != '_')
-				return false;
-		tags[n].name = s + start;
-		tags[n].namelen = k - start;
-		j = eq + 1;
-		while (j < end && is_fws(s[j]))
-			j++;
-		tags[n].val = s + j;
-		tags[n].vallen = end - j;
-		for (; j < end; j++)
-			if (!is_fws(s[j]) && ((unsigned char)s[j] < 0x21 ||
-			    (unsigned char)s[j] > 0x7e))
-				return false;
-		for (j = 0; j < n; j++)
-			if (tags[j].namelen == tags[n].namelen &&
-			    memcmp(tags[j].name, tags[n].name,
-			    tags[n].namelen) == 0)
-				return false;
-		n++;
-	}
-	*ntags = n;
-	return true;
-}
-
-/* dkimv_tag_find - see dkim_int.h */
-const struct dkimv_tag *
-dkimv_tag_find(const struct dkimv_tag *tags, size_t n, const char *name)
-{
-	size_t i, len = strlen(name);
-
-	for (i = 0; i < n; i++)
-		if (tags[i].namelen == len &&
-		    memcmp(tags[i].name, name, len) == 0)
-			return &tags[i];
-	return NULL;
-}
 
 static signed char	b64_tab[256];
 static pthread_once_t	b64_once = PTHREAD_ONCE_INIT;
@@ -168,25 +87,16 @@ static bool
 list_has(const char *p, size_t len, const char *word, bool *any_known,
     const char *const *known)
 {
-	size_t i = 0, s, e, k;
+	const char *it;
+	size_t pos = 0, n, k;
 	bool found = false;
 
-	while (i <= len) {
-		s = i;
-		while (i < len && p[i] != ':')
-			i++;
-		e = i;
-		while (s < e && is_fws(p[s]))
-			s++;
-		while (e > s && is_fws(p[e - 1]))
-			e--;
-		if (str_caseeq_n(p + s, e - s, word, strlen(word)))
+	while (dkim_list_next(p, len, &pos, &it, &n)) {
+		if (str_caseeq_n(it, n, word, strlen(word)))
 			found = true;
 		for (k = 0; known != NULL && known[k] != NULL; k++)
-			if (str_caseeq_n(p + s, e - s, known[k],
-			    strlen(known[k])))
+			if (str_caseeq_n(it, n, known[k], strlen(known[k])))
 				*any_known = true;
-		i++;
 	}
 	return found;
 }
@@ -270,7 +180,7 @@ dkimv_keyrec_parse(const uint8_t *txt, size_t len, bool ed25519,
 		k->strict = list_has(t->val, t->vallen, "s", &known, NULL);
 	}
 	/* RFC 6376 3.6.1: an empty p= means the key was revoked */
-	for (i = 0; i < p->vallen && is_fws(p->val[i]); i++)
+	for (i = 0; i < p->vallen && dkim_is_fws(p->val[i]); i++)
 		;
 	if (i == p->vallen) {
 		(void)snprintf(why, whylen, "key revoked (empty p=)");
@@ -538,7 +448,7 @@ dkimv_keycache_get(struct dkimv_keycache *c, bool ed25519, const char *p,
 	*out = NULL;
 	/* p= without FWS, on the stack: a hit allocates nothing */
 	for (i = 0; i < plen; i++) {
-		if (is_fws(p[i]))
+		if (dkim_is_fws(p[i]))
 			continue;
 		if (n == KEY_MAX_P) {
 			(void)snprintf(why, whylen, "key record unusable: p= "
