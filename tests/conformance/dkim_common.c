@@ -173,6 +173,150 @@ dkt_free(struct dkt *t)
 	free(t);
 }
 
+/* dk_add_txt1 - see dkim_common.h */
+int
+dk_add_txt1(struct dkt *t, const char *name, const char *val, size_t len)
+{
+	return dkt_add_txt(t, name, &val, &len, 1);
+}
+
+/* dk_add_dns_json - see dkim_common.h; at most 16 strings a record */
+void
+dk_add_dns_json(struct dkt *t, json_t *dns)
+{
+	json_t *val, *rr, *sj;
+	const char *name, *strs[16];
+	size_t i, k, n, lens[16];
+
+	json_object_foreach(dns, name, val) {
+		json_array_foreach(json_object_get(val, "TXT"), i, rr) {
+			n = 0;
+			json_array_foreach(rr, k, sj) {
+				if (n == 16)
+					break;
+				strs[n] = json_string_value(sj);
+				lens[n++] = json_string_length(sj);
+			}
+			(void)dkt_add_txt(t, name, strs, lens, n);
+		}
+	}
+}
+
+/* dk_add_dns_lines - see dkim_common.h */
+size_t
+dk_add_dns_lines(struct dkt *t, char *buf, size_t len)
+{
+	char *p, *eol, *sp;
+
+	for (p = buf; p < buf + len && *p != '\n'; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			eol = buf + len;
+		*eol = '\0';
+		if ((sp = strchr(p, ' ')) != NULL) {
+			*sp = '\0';
+			(void)dk_add_txt1(t, p, sp + 1, strlen(sp + 1));
+		}
+	}
+	return (size_t)(p - buf) + 1;
+}
+
+/* dk_load_fake_dns - see dkim_common.h */
+struct dkt *
+dk_load_fake_dns(const char *path)
+{
+	struct dkt *t = dkt_new();
+	char *buf, *p, *eol, *name, *val;
+	size_t len, vl;
+
+	if ((buf = dk_read_file(path, &len)) == NULL) {
+		perror(path);
+		exit(2);
+	}
+	for (p = buf; p < buf + len; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			eol = buf + len;
+		*eol = '\0';
+		if (eol > p && eol[-1] == '\r')
+			eol[-1] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		name = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		if (*p == '\0')
+			continue;
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		val = p;
+		vl = strlen(val);
+		if (strcmp(val, "NXDOMAIN") == 0)
+			(void)dkt_add_kind(t, name, DKT_NXDOMAIN);
+		else if (strcmp(val, "~~Query timed out~~") == 0)
+			(void)dkt_add_kind(t, name, DKT_TIMEOUT);
+		else if (vl >= 4 && strncmp(val, "~~", 2) == 0)
+			(void)dkt_add_kind(t, name, DKT_SERVFAIL);
+		else
+			(void)dk_add_txt1(t, name, val, vl);
+	}
+	free(buf);
+	return t;
+}
+
+/* dk_fuzz_query - see dkim_common.h */
+int
+dk_fuzz_query(void *arg, const char *name, uint16_t type,
+    struct mauth_dns_answer **out)
+{
+	const struct dk_fuzzrec *in = arg;
+	struct mauth_dns_answer *ans;
+	const uint8_t *s = in->rec;
+	size_t len = in->len;
+
+	if (strncmp(name, "to", 2) == 0)
+		return MAUTH_DNS_TIMEOUT;
+	if (strncmp(name, "nx", 2) == 0 || strncmp(name, "sf", 2) == 0) {
+		*out = mauth_dns_answer_new(name[0] == 'n' ?
+		    MAUTH_RCODE_NXDOMAIN : MAUTH_RCODE_SERVFAIL, 60);
+		return *out != NULL ? MAUTH_DNS_ANSWER : MAUTH_DNS_FAILURE;
+	}
+	if ((ans = mauth_dns_answer_new(MAUTH_RCODE_NOERROR, 60)) == NULL)
+		return MAUTH_DNS_FAILURE;
+	if (type == MAUTH_DNS_TXT && mauth_dns_answer_add_txt(ans,
+	    MAUTH_DNS_TXT, name, 60, &s, &len, 1) != MAUTH_OK) {
+		mauth_dns_answer_free(ans);
+		return MAUTH_DNS_FAILURE;
+	}
+	*out = ans;
+	return MAUTH_DNS_ANSWER;
+}
+
+/* dk_path_join - see dkim_common.h */
+const char *
+dk_path_join(const char *dir, const char *name)
+{
+	static char p[8192 + 64];
+
+	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+/* dk_load_json - see dkim_common.h */
+json_t *
+dk_load_json(const char *path)
+{
+	json_error_t e;
+	json_t *j;
+
+	if ((j = json_load_file(path, 0, &e)) == NULL) {
+		fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
+		exit(2);
+	}
+	return j;
+}
+
 /* dk_read_file - the whole file, NUL-terminated */
 char *
 dk_read_file(const char *path, size_t *len)

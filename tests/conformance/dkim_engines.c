@@ -181,30 +181,6 @@ out:
 	dkimv_free(vr);
 }
 
-/* path_join - dir/name into a static buffer */
-static const char *
-path_join(const char *dir, const char *name)
-{
-	static char p[8192 + 64];
-
-	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
-
-/* load_json - parse a JSON file or die */
-static json_t *
-load_json(const char *path)
-{
-	json_error_t e;
-	json_t *j;
-
-	if ((j = json_load_file(path, 0, &e)) == NULL) {
-		fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
-		exit(2);
-	}
-	return j;
-}
-
 /* compare_file - a message file (skip bytes at its start) */
 static void
 compare_file(const char *corpus, const char *dir, const char *file,
@@ -214,7 +190,7 @@ compare_file(const char *corpus, const char *dir, const char *file,
 	size_t len;
 
 	(void)snprintf(name, sizeof(name), "%s/%s", corpus, file);
-	if ((msg = dk_read_file(path_join(dir, file), &len)) == NULL) {
+	if ((msg = dk_read_file(dk_path_join(dir, file), &len)) == NULL) {
 		printf("FAIL %s: unreadable\n", name);
 		nfail++;
 		return;
@@ -225,13 +201,6 @@ compare_file(const char *corpus, const char *dir, const char *file,
 	free(msg);
 }
 
-/* add_txt1 - one TXT record of one string */
-static void
-add_txt1(struct dkt *t, const char *name, const char *val, size_t len)
-{
-	(void)dkt_add_txt(t, name, &val, &len, 1);
-}
-
 /* run_rfc8463 - dns.json {name: {TXT: [[strings]]}} */
 static void
 run_rfc8463(const char *dir)
@@ -239,24 +208,12 @@ run_rfc8463(const char *dir)
 	struct dkimv_options o;
 	struct mauth_resolver *r;
 	struct dkt *t = dkt_new();
-	json_t *exp, *dns, *val, *rr, *sj, *test;
-	const char *name, *strs[16];
-	size_t i, k, n, lens[16];
+	json_t *exp, *dns, *test;
+	size_t i;
 
-	exp = load_json(path_join(dir, "expected.json"));
-	dns = load_json(path_join(dir, "dns.json"));
-	json_object_foreach(dns, name, val) {
-		json_array_foreach(json_object_get(val, "TXT"), i, rr) {
-			n = 0;
-			json_array_foreach(rr, k, sj) {
-				if (n == 16)
-					break;
-				strs[n] = json_string_value(sj);
-				lens[n++] = json_string_length(sj);
-			}
-			(void)dkt_add_txt(t, name, strs, lens, n);
-		}
-	}
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
+	dns = dk_load_json(dk_path_join(dir, "dns.json"));
+	dk_add_dns_json(t, dns);
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
 	dkimv_options_init(&o);
@@ -282,9 +239,9 @@ run_dnsmap(const char *corpus, const char *dir)
 	const char *name;
 	size_t i;
 
-	exp = load_json(path_join(dir, "expected.json"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
 	json_object_foreach(json_object_get(exp, "dns"), name, val)
-		add_txt1(t, name, json_string_value(val),
+		(void)dk_add_txt1(t, name, json_string_value(val),
 		    json_string_length(val));
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
@@ -306,33 +263,24 @@ run_stalwart(const char *dir)
 	struct mauth_resolver *r;
 	struct dkt *t;
 	json_t *exp, *test;
-	char *buf, *p, *eol, *sp;
+	char *buf;
 	const char *file;
 	size_t i, len, skip;
 
-	exp = load_json(path_join(dir, "expected.json"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
 	dkimv_options_init(&o);
 	o.now = (int64_t)json_integer_value(json_object_get(exp,
 	    "verification_time"));
 	json_array_foreach(json_object_get(exp, "tests"), i, test) {
 		file = json_string_value(json_object_get(test, "file"));
-		if ((buf = dk_read_file(path_join(dir, file), &len)) == NULL) {
+		if ((buf = dk_read_file(dk_path_join(dir, file),
+		    &len)) == NULL) {
 			printf("FAIL stalwart/%s: unreadable\n", file);
 			nfail++;
 			continue;
 		}
 		t = dkt_new();
-		for (p = buf; p < buf + len && *p != '\n'; p = eol + 1) {
-			if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) ==
-			    NULL)
-				eol = buf + len;
-			*eol = '\0';
-			if ((sp = strchr(p, ' ')) != NULL) {
-				*sp = '\0';
-				add_txt1(t, p, sp + 1, strlen(sp + 1));
-			}
-		}
-		skip = (size_t)(p - buf) + 1;
+		skip = dk_add_dns_lines(t, buf, len);
 		free(buf);
 		if (dkt_resolver(t, &r) != MAUTH_OK)
 			exit(2);
@@ -341,50 +289,6 @@ run_stalwart(const char *dir)
 		dkt_free(t);
 	}
 	json_decref(exp);
-}
-
-/* load_fake_dns - Mail::DKIM's FAKE_DNS.dat */
-static struct dkt *
-load_fake_dns(const char *path)
-{
-	struct dkt *t = dkt_new();
-	char *buf, *p, *eol, *name, *val;
-	size_t len;
-
-	if ((buf = dk_read_file(path, &len)) == NULL) {
-		perror(path);
-		exit(2);
-	}
-	for (p = buf; p < buf + len; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
-			eol = buf + len;
-		*eol = '\0';
-		if (eol > p && eol[-1] == '\r')
-			eol[-1] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0' || *p == '#' || *p == ';')
-			continue;
-		name = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (*p == '\0')
-			continue;
-		*p++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		val = p;
-		if (strcmp(val, "NXDOMAIN") == 0)
-			(void)dkt_add_kind(t, name, DKT_NXDOMAIN);
-		else if (strcmp(val, "~~Query timed out~~") == 0)
-			(void)dkt_add_kind(t, name, DKT_TIMEOUT);
-		else if (strncmp(val, "~~", 2) == 0 && strlen(val) >= 4)
-			(void)dkt_add_kind(t, name, DKT_SERVFAIL);
-		else
-			add_txt1(t, name, val, strlen(val));
-	}
-	free(buf);
-	return t;
 }
 
 /* run_maildkim - every message, with our policy and in legacy mode */
@@ -397,8 +301,8 @@ run_maildkim(const char *dir)
 	json_t *exp, *test;
 	size_t i, m;
 
-	exp = load_json(path_join(dir, "expected.json"));
-	t = load_fake_dns(path_join(dir, "FAKE_DNS.dat"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
+	t = dk_load_fake_dns(dk_path_join(dir, "FAKE_DNS.dat"));
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
 	for (m = 0; m < 2; m++) {
@@ -483,40 +387,6 @@ run_zone(const char *corpus, const char *dir, const char *zone)
 	mauth_resolver_free(r);
 }
 
-/* One fuzz seed's key record. */
-struct fz {
-	const uint8_t	*rec;
-	size_t		 len;
-};
-
-/* fz_query - as tests/fuzz/fuzz_dkim.c: one record for every name */
-static int
-fz_query(void *arg, const char *name, uint16_t type,
-    struct mauth_dns_answer **out)
-{
-	const struct fz *in = arg;
-	struct mauth_dns_answer *ans;
-	const uint8_t *s = in->rec;
-	size_t len = in->len;
-
-	if (strncmp(name, "to", 2) == 0)
-		return MAUTH_DNS_TIMEOUT;
-	if (strncmp(name, "nx", 2) == 0 || strncmp(name, "sf", 2) == 0) {
-		*out = mauth_dns_answer_new(name[0] == 'n' ?
-		    MAUTH_RCODE_NXDOMAIN : MAUTH_RCODE_SERVFAIL, 60);
-		return *out != NULL ? MAUTH_DNS_ANSWER : MAUTH_DNS_FAILURE;
-	}
-	if ((ans = mauth_dns_answer_new(MAUTH_RCODE_NOERROR, 60)) == NULL)
-		return MAUTH_DNS_FAILURE;
-	if (type == MAUTH_DNS_TXT && mauth_dns_answer_add_txt(ans,
-	    MAUTH_DNS_TXT, name, 60, &s, &len, 1) != MAUTH_OK) {
-		mauth_dns_answer_free(ans);
-		return MAUTH_DNS_FAILURE;
-	}
-	*out = ans;
-	return MAUTH_DNS_ANSWER;
-}
-
 /* run_fuzz - the fuzz seeds: byte 0 options, key record line, message */
 static void
 run_fuzz(const char *dir)
@@ -524,7 +394,7 @@ run_fuzz(const char *dir)
 	struct mauth_dns_backend be;
 	struct mauth_resolver *r;
 	struct dkimv_options o;
-	struct fz in;
+	struct dk_fuzzrec in;
 	char **names, *data, name[600];
 	const char *nl;
 	size_t i, n, len;
@@ -532,7 +402,7 @@ run_fuzz(const char *dir)
 	names = list_dir(dir, "", &n);
 	for (i = 0; i < n; i++) {
 		(void)snprintf(name, sizeof(name), "fuzz/%s", names[i]);
-		data = dk_read_file(path_join(dir, names[i]), &len);
+		data = dk_read_file(dk_path_join(dir, names[i]), &len);
 		free(names[i]);
 		if (data == NULL || len < 1 ||
 		    (nl = memchr(data + 1, '\n', len - 1)) == NULL) {
@@ -542,7 +412,7 @@ run_fuzz(const char *dir)
 		in.rec = (const uint8_t *)data + 1;
 		in.len = (size_t)(nl - (data + 1));
 		memset(&be, 0, sizeof(be));
-		be.query = fz_query;
+		be.query = dk_fuzz_query;
 		be.arg = &in;
 		if (mauth_resolver_new_custom(&be, &r) != MAUTH_OK)
 			exit(2);

@@ -39,16 +39,6 @@ report(bool ok, const char *what, const char *got, const char *want,
 	    why != NULL ? " -- " : "", why != NULL ? why : "");
 }
 
-/* path_join - dir/name in a static buffer */
-static const char *
-path_join(const char *dir, const char *name)
-{
-	static char p[4096];
-
-	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
-
 /* verify_file - run one message; NULL on error (counted as failure) */
 static struct dkimv *
 verify_file(struct dkimv_lib *lib, struct mauth_resolver *r,
@@ -71,27 +61,6 @@ verify_file(struct dkimv_lib *lib, struct mauth_resolver *r,
 	}
 	free(msg);
 	return v;
-}
-
-/* add_txt1 - one TXT record of one string */
-static int
-add_txt1(struct dkt *t, const char *name, const char *val, size_t len)
-{
-	return dkt_add_txt(t, name, &val, &len, 1);
-}
-
-/* load_json - parse a JSON file or die */
-static json_t *
-load_json(const char *path)
-{
-	json_error_t e;
-	json_t *j;
-
-	if ((j = json_load_file(path, 0, &e)) == NULL) {
-		fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
-		exit(2);
-	}
-	return j;
 }
 
 /* check_per_sig - per_signature_expected of a test, or every sig = want */
@@ -141,28 +110,12 @@ run_rfc8463(struct dkimv_lib *lib, const char *dir)
 	struct mauth_resolver *r;
 	struct dkimv *v;
 	struct dkt *t = dkt_new();
-	json_t *exp, *dns, *val, *rr, *tests, *test;
-	const char *name;
-	size_t i, k;
+	json_t *exp, *dns, *tests, *test;
+	size_t i;
 
-	exp = load_json(path_join(dir, "expected.json"));
-	dns = load_json(path_join(dir, "dns.json"));
-	json_object_foreach(dns, name, val) {
-		json_array_foreach(json_object_get(val, "TXT"), i, rr) {
-			const char *strs[16];
-			size_t lens[16], n = 0;
-			json_t *sj;
-
-			json_array_foreach(rr, k, sj) {
-				if (n == 16)
-					break;
-				strs[n] = json_string_value(sj);
-				lens[n] = json_string_length(sj);
-				n++;
-			}
-			(void)dkt_add_txt(t, name, strs, lens, n);
-		}
-	}
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
+	dns = dk_load_json(dk_path_join(dir, "dns.json"));
+	dk_add_dns_json(t, dns);
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
 	dkimv_options_init(&o);
@@ -173,7 +126,7 @@ run_rfc8463(struct dkimv_lib *lib, const char *dir)
 		const char *file = json_string_value(json_object_get(test,
 		    "file"));
 
-		if ((v = verify_file(lib, r, &o, path_join(dir, file), 0)) ==
+		if ((v = verify_file(lib, r, &o, dk_path_join(dir, file), 0)) ==
 		    NULL)
 			continue;
 		report(dkimv_count(v) == 2, file, "signature count",
@@ -201,9 +154,9 @@ run_dnsmap(struct dkimv_lib *lib, const char *dir, bool want_not_pass)
 	size_t i;
 	int best;
 
-	exp = load_json(path_join(dir, "expected.json"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
 	json_object_foreach(json_object_get(exp, "dns"), name, val)
-		(void)add_txt1(t, name, json_string_value(val),
+		(void)dk_add_txt1(t, name, json_string_value(val),
 		    json_string_length(val));
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
@@ -214,7 +167,7 @@ run_dnsmap(struct dkimv_lib *lib, const char *dir, bool want_not_pass)
 		const char *want = json_string_value(json_object_get(test,
 		    "expected"));
 
-		if ((v = verify_file(lib, r, &o, path_join(dir, file), 0)) ==
+		if ((v = verify_file(lib, r, &o, dk_path_join(dir, file), 0)) ==
 		    NULL)
 			continue;
 		best = dk_best(v);
@@ -283,10 +236,10 @@ run_stalwart(struct dkimv_lib *lib, const char *dir, const char *divfile)
 	struct dkimv *v;
 	struct dkt *t;
 	json_t *exp, *test;
-	char *buf, *p, *eol, *sp;
+	char *buf;
 	size_t i, len, skip;
 
-	exp = load_json(path_join(dir, "expected.json"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
 	dkimv_options_init(&o);
 	o.now = (int64_t)json_integer_value(json_object_get(exp,
 	    "verification_time"));
@@ -295,23 +248,14 @@ run_stalwart(struct dkimv_lib *lib, const char *dir, const char *divfile)
 		    "file"));
 		char path[4096];
 
-		(void)snprintf(path, sizeof(path), "%s", path_join(dir, file));
+		(void)snprintf(path, sizeof(path), "%s",
+		    dk_path_join(dir, file));
 		if ((buf = dk_read_file(path, &len)) == NULL) {
 			report(false, file, "unreadable", "a file", NULL);
 			continue;
 		}
 		t = dkt_new();
-		for (p = buf; p < buf + len && *p != '\n'; p = eol + 1) {
-			if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) ==
-			    NULL)
-				eol = buf + len;
-			*eol = '\0';
-			if ((sp = strchr(p, ' ')) != NULL) {
-				*sp = '\0';
-				(void)add_txt1(t, p, sp + 1, strlen(sp + 1));
-			}
-		}
-		skip = (size_t)(p - buf) + 1;
+		skip = dk_add_dns_lines(t, buf, len);
 		free(buf);
 		if (dkt_resolver(t, &r) != MAUTH_OK)
 			exit(2);
@@ -346,51 +290,6 @@ md_class(int best)
 	}
 }
 
-/* load_fake_dns - FAKE_DNS.dat (format in expected.json "dns_format") */
-static struct dkt *
-load_fake_dns(const char *path)
-{
-	struct dkt *t = dkt_new();
-	char *buf, *p, *eol, *name, *val;
-	size_t len, vl;
-
-	if ((buf = dk_read_file(path, &len)) == NULL) {
-		perror(path);
-		exit(2);
-	}
-	for (p = buf; p < buf + len; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
-			eol = buf + len;
-		*eol = '\0';
-		if (eol > p && eol[-1] == '\r')
-			eol[-1] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0' || *p == '#' || *p == ';')
-			continue;
-		name = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (*p == '\0')
-			continue;
-		*p++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		val = p;
-		vl = strlen(val);
-		if (strcmp(val, "NXDOMAIN") == 0)
-			(void)dkt_add_kind(t, name, DKT_NXDOMAIN);
-		else if (strcmp(val, "~~Query timed out~~") == 0)
-			(void)dkt_add_kind(t, name, DKT_TIMEOUT);
-		else if (vl >= 4 && strncmp(val, "~~", 2) == 0)
-			(void)dkt_add_kind(t, name, DKT_SERVFAIL);
-		else
-			(void)add_txt1(t, name, val, vl);
-	}
-	free(buf);
-	return t;
-}
-
 /* run_maildkim - the v=1 subset, in both modes */
 static void
 run_maildkim(struct dkimv_lib *lib, const char *dir, const char *divfile)
@@ -408,8 +307,8 @@ run_maildkim(struct dkimv_lib *lib, const char *dir, const char *divfile)
 	bool subset;
 
 	ndiv = load_divergences(divfile, div, 256);
-	exp = load_json(path_join(dir, "expected.json"));
-	t = load_fake_dns(path_join(dir, "FAKE_DNS.dat"));
+	exp = dk_load_json(dk_path_join(dir, "expected.json"));
+	t = dk_load_fake_dns(dk_path_join(dir, "FAKE_DNS.dat"));
 	if (dkt_resolver(t, &r) != MAUTH_OK)
 		exit(2);
 	for (m = 0; m < 2; m++) {
@@ -450,8 +349,8 @@ run_maildkim(struct dkimv_lib *lib, const char *dir, const char *divfile)
 			}
 			(void)snprintf(what, sizeof(what), "%s [%s]", file,
 			    modes[m]);
-			if ((v = verify_file(lib, r, &o, path_join(dir, file),
-			    0)) == NULL)
+			if ((v = verify_file(lib, r, &o,
+			    dk_path_join(dir, file), 0)) == NULL)
 				continue;
 			/* a divergence names an RFC 8601 result; else classes */
 			if (mauth_dkim_result_from_str(want) >= 0 &&

@@ -15,41 +15,9 @@
 
 #include "mauth/mauth.h"
 #include "../../src/lib/dkim/dkim_int.h"
+#include "dkim_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t	*rec;
-	size_t		 len;
-};
-
-/* fz_query - the fuzz backend */
-static int
-fz_query(void *arg, const char *name, uint16_t type,
-    struct mauth_dns_answer **out)
-{
-	const struct input *in = arg;
-	struct mauth_dns_answer *ans;
-	const uint8_t *s = in->rec;
-	size_t len = in->len;
-
-	if (strncmp(name, "to", 2) == 0)
-		return MAUTH_DNS_TIMEOUT;
-	if (strncmp(name, "nx", 2) == 0 || strncmp(name, "sf", 2) == 0) {
-		*out = mauth_dns_answer_new(name[0] == 'n' ?
-		    MAUTH_RCODE_NXDOMAIN : MAUTH_RCODE_SERVFAIL, 60);
-		return *out ? MAUTH_DNS_ANSWER : MAUTH_DNS_FAILURE;
-	}
-	if ((ans = mauth_dns_answer_new(MAUTH_RCODE_NOERROR, 60)) == NULL)
-		return MAUTH_DNS_FAILURE;
-	if (type == MAUTH_DNS_TXT && mauth_dns_answer_add_txt(ans,
-	    MAUTH_DNS_TXT, name, 60, &s, &len, 1) != MAUTH_OK) {
-		mauth_dns_answer_free(ans);
-		return MAUTH_DNS_FAILURE;
-	}
-	*out = ans;
-	return MAUTH_DNS_ANSWER;
-}
 
 /* feed - header fields, end of headers, body chunks, end of message */
 static void
@@ -100,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dkimv *v;
 	const struct mauth_dkim_sig *s;
 	const uint8_t *nl;
-	struct input in;
+	struct dk_fuzzrec in;
 	size_t i;
 
 	if (size < 1)
@@ -110,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.rec = data + 1;
 	nl = memchr(data + 1, '\n', size - 1);
 	in.len = nl != NULL ? (size_t)(nl - (data + 1)) : size - 1;
-	be.query = fz_query;
+	be.query = dk_fuzz_query;
 	be.destroy = NULL;
 	be.arg = &in;
 	if (mauth_resolver_new_custom(&be, &r) != MAUTH_OK)
