@@ -293,6 +293,24 @@ dk_fuzz_query(void *arg, const char *name, uint16_t type,
 	return MAUTH_DNS_ANSWER;
 }
 
+/* dk_tsv_next - see dkim_common.h */
+bool
+dk_tsv_next(FILE *fp, char *line, size_t size, char **f, size_t nf)
+{
+	char *s;
+	size_t k;
+
+	while (fgets(line, (int)size, fp) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		s = line;
+		for (k = 0; k < nf; k++)
+			f[k] = strsep(&s, "\t\n");
+		return true;
+	}
+	return false;
+}
+
 /* dk_path_join - see dkim_common.h */
 const char *
 dk_path_join(const char *dir, const char *name)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -62,6 +63,12 @@ struct dk_fuzzrec {
 int	dk_fuzz_query(void *arg, const char *name, uint16_t type,
 	    struct mauth_dns_answer **out);
 
+/*
+ * dk_tsv_next - the next line of fp that is neither empty nor a '#'
+ * comment, split in place at tabs into f[0..nf) (NULL for missing fields);
+ * false at end of file.
+ */
+bool	dk_tsv_next(FILE *fp, char *line, size_t size, char **f, size_t nf);
 /* dk_path_join - dir/name in a static buffer (the next call overwrites) */
 const char *dk_path_join(const char *dir, const char *name);
 /* dk_load_json - parse a JSON file or exit(2) */

@@ -46,20 +46,14 @@ static struct dkimv_lib *lib;
 static void
 load_divergences(const char *path)
 {
-	char line[2048], *f[5], *s;
+	char line[2048], *f[5];
 	FILE *fp;
-	size_t k;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		perror(path);
 		exit(2);
 	}
-	while (ndivs < MAX_DIV && fgets(line, sizeof(line), fp) != NULL) {
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		s = line;
-		for (k = 0; k < 5; k++)
-			f[k] = strsep(&s, "\t\n");
+	while (ndivs < MAX_DIV && dk_tsv_next(fp, line, sizeof(line), f, 5)) {
 		if (f[3] == NULL)
 			continue;
 		(void)snprintf(divs[ndivs].key, sizeof(divs[ndivs].key),

@@ -198,8 +198,8 @@ static size_t
 load_divergences(const char *path, struct divergence *d, size_t max)
 {
 	FILE *fp;
-	char line[2048], *f[4], *s;
-	size_t n = 0, k;
+	char line[2048], *f[4];
+	size_t n = 0;
 
 	if (path == NULL)
 		return 0;
@@ -207,12 +207,7 @@ load_divergences(const char *path, struct divergence *d, size_t max)
 		perror(path);
 		exit(2);
 	}
-	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		s = line;
-		for (k = 0; k < 4; k++)
-			f[k] = strsep(&s, "\t\n");
+	while (n < max && dk_tsv_next(fp, line, sizeof(line), f, 4)) {
 		if (f[2] == NULL)
 			continue;
 		(void)snprintf(d[n].file, sizeof(d[n].file), "%s", f[0]);
