@@ -189,6 +189,19 @@ size_t	dkim_field_name_len(const char *name, size_t len);
 bool	dkim_sig_out_init(struct mauth_dkim_sig *out,
 	    const struct dkim_sigscreen *scr, bool over_cap, unsigned max,
 	    char *why, size_t whylen);
+/*
+ * dkim_opts_copy - *opts, or the defaults when opts is NULL, into *dst with
+ * max_signatures capped at 1000; returns the verification time (dst->now,
+ * or the current time when that is 0).
+ */
+int64_t	dkim_opts_copy(struct dkimv_options *dst,
+	    const struct dkimv_options *opts);
+/*
+ * dkim_grow - arr (*cap elements of elem bytes) reallocated for more: the
+ * capacity doubles from 8, up to max.  Returns the new array, or NULL
+ * (arr and *cap unchanged) on ENOMEM.
+ */
+void	*dkim_grow(void *arr, size_t *cap, size_t elem, size_t max);
 
 /*
  * dkim_key_rewrite - prepare a key record txt[0..len) for libopendkim,

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mauth/dkim.h"
 #include "mauth/dns.h"
@@ -321,6 +322,35 @@ dkim_sig_screen_free(struct dkim_sigscreen *s)
 	free(s->b_full);
 	s->domain = s->identity = s->selector = s->algorithm = NULL;
 	s->b_prefix = s->b_full = NULL;
+}
+
+/* dkim_opts_copy - see dkim_int.h */
+int64_t
+dkim_opts_copy(struct dkimv_options *dst, const struct dkimv_options *opts)
+{
+	if (opts != NULL)
+		*dst = *opts;
+	else
+		dkimv_options_init(dst);
+	if (dst->max_signatures > 1000)
+		dst->max_signatures = 1000;
+	return dst->now != 0 ? dst->now : (int64_t)time(NULL);
+}
+
+/* dkim_grow - see dkim_int.h */
+void *
+dkim_grow(void *arr, size_t *cap, size_t elem, size_t max)
+{
+	size_t ncap;
+	void *na;
+
+	ncap = *cap == 0 ? 8 : *cap * 2;
+	if (ncap > max)
+		ncap = max;
+	if ((na = reallocarray(arr, ncap, elem)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return na;
 }
 
 /* upper - ASCII upper case */

@@ -203,13 +203,7 @@ dkimv_new(struct dkimv_lib *lib, struct mauth_resolver *r,
 	v->lib = lib;
 	v->r = r;
 	v->budget = budget;
-	if (opts != NULL)
-		v->opts = *opts;
-	else
-		dkimv_options_init(&v->opts);
-	if (v->opts.max_signatures > 1000)
-		v->opts.max_signatures = 1000;
-	v->now = v->opts.now != 0 ? v->opts.now : (int64_t)time(NULL);
+	v->now = dkim_opts_copy(&v->opts, opts);
 	buf_init(&v->arena, DKIMV_MAX_HDR_BYTES);
 	*out = v;
 	return MAUTH_OK;
@@ -290,7 +284,7 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
 	struct nsig *s, *ns;
-	size_t ncap, nl, idx = 0;
+	size_t nl, idx = 0;
 	bool kept;
 	int rc;
 
@@ -314,13 +308,10 @@ dkimv_header(struct dkimv *v, const char *name, size_t namelen,
 	if (v->nsigs == MAX_FIELDS_SEEN)
 		return MAUTH_OK;
 	if (v->nsigs == v->capsigs) {
-		ncap = v->capsigs == 0 ? 8 : v->capsigs * 2;
-		if (ncap > MAX_FIELDS_SEEN)
-			ncap = MAX_FIELDS_SEEN;
-		if ((ns = reallocarray(v->sigs, ncap, sizeof(*ns))) == NULL)
+		if ((ns = dkim_grow(v->sigs, &v->capsigs, sizeof(*ns),
+		    MAX_FIELDS_SEEN)) == NULL)
 			return MAUTH_ERR_NOMEM;
 		v->sigs = ns;
-		v->capsigs = ncap;
 	}
 	s = &v->sigs[v->nsigs];
 	memset(s, 0, sizeof(*s));
