@@ -48,6 +48,9 @@
 #                         send; Sendmail: sm_send) must be delivered with
 #                         exactly one A-R of ours holding each WANT word
 #                         and no DKIM-Signature added
+#   down_case LABEL MESSAGE
+#                         mauthd's log has no sanitizer report; then mauthd
+#                         is stopped and MESSAGE gets a 4xx, not delivered
 #   forged_case ADDR MESSAGE
 #                         case 3 (forged A-R fields of ours removed, another
 #                         authserv-id's kept) with MESSAGE from ADDR
@@ -269,6 +272,36 @@ forged_case() {
 		ok "3 forged: the A-R of another authserv-id is kept, unchanged"
 	else
 		bad "3 forged: the A-R of another authserv-id is gone or changed"
+	fi
+}
+
+# down_case LABEL MESSAGE - no sanitizer report in mauthd's log so far;
+# then mauthd stopped: MESSAGE from 192.0.2.25 (sent with $SEND) gets a
+# temporary failure and is not delivered (the client keeps it); an MTA's
+# own queue is checked by the caller
+down_case() {
+	local label=$1 before
+	if mauthd_sanitizer; then
+		bad "mauthd: sanitizer report"
+		show "$TMP/mauthd.log"
+	else
+		ok "mauthd: no sanitizer report"
+	fi
+	mauthd_stop
+	before=$(ndelivered)
+	"${SEND:-send}" 5-down 192.0.2.25 alice@bank.test --data "$2"
+	if [ $SW_RC != 0 ] && grep -q '^<\*\* *4[0-9][0-9] ' "$TMP/5-down.swaks" &&
+	    ! grep -q '^<\*\* *5[0-9][0-9] ' "$TMP/5-down.swaks"; then
+		ok "$label: temporary failure ($(grep -m1 '^<\*\*' "$TMP/5-down.swaks" | cut -c1-50))"
+	else
+		bad "$label: want a 4xx reply (swaks exit $SW_RC)"
+		show "$TMP/5-down.swaks"
+	fi
+	sleep 0.5
+	if [ "$(ndelivered)" = "$before" ]; then
+		ok "$label: nothing delivered"
+	else
+		bad "$label: $(($(ndelivered) - before)) delivered without the milter"
 	fi
 }
 
