@@ -289,7 +289,8 @@ md_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 		inet_ntop(AF_INET6,
 		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
 		    sizeof(c->ip));
-	md_log(MD_DEBUG, "connect %s [%s]", md_esc(host, 128), c->ip);
+	if (md_log_debug())
+		md_log(MD_DEBUG, "connect %s [%s]", md_esc(host, 128), c->ip);
 	return stage_ok(c, SMFIP_NR_CONN);
 }
 
@@ -349,7 +350,7 @@ may_sign(const struct md_conn *c)
 static sfsistat
 md_envfrom(SMFICTX *ctx, char **argv)
 {
-	const char *a, *auth;
+	const char *a, *auth, *qid;
 	struct md_conn *c;
 	sfsistat st;
 	size_t len;
@@ -373,10 +374,11 @@ md_envfrom(SMFICTX *ctx, char **argv)
 	c->auth = auth != NULL && auth[0] != '\0';
 	c->internal = md_net_match(c->live->conf, c->ip[0] != '\0' ? c->ip :
 	    NULL);
-	(void)queue_id(ctx);
+	qid = queue_id(ctx);
 	if (may_sign(c) || !(c->live->conf->mode & MD_MODE_VERIFY)) {
-		md_log(MD_DEBUG, "%s: MAIL FROM <%s>: decided at end of "
-		    "headers", queue_id(ctx), md_esc(c->mailfrom, 256));
+		if (md_log_debug())
+			md_log(MD_DEBUG, "%s: MAIL FROM <%s>: decided at end "
+			    "of headers", qid, md_esc(c->mailfrom, 256));
 		return stage_ok(c, SMFIP_NR_MAIL);
 	}
 	if (check_envelope(c) == -1)
@@ -386,7 +388,7 @@ md_envfrom(SMFICTX *ctx, char **argv)
 		const struct mauth_spf_eval *h = mauth_check_spf_helo(c->chk);
 
 		md_log(MD_DEBUG, "%s: MAIL FROM <%s>: incoming, spf=%s "
-		    "helo-spf=%s", queue_id(ctx), md_esc(c->mailfrom, 256),
+		    "helo-spf=%s", qid, md_esc(c->mailfrom, 256),
 		    m != NULL ? mauth_spf_result_str(mauth_spf_eval_result(m)) :
 		    "none", h != NULL ?
 		    mauth_spf_result_str(mauth_spf_eval_result(h)) : "none");
